@@ -1,0 +1,27 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test lint bench bench-large clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The main job: load ./data into the embedded PostgreSQL and print the summary.
+run: install
+	$(BIN)/sparkify load data
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check src tests bench *.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,38 @@
+"""Load the song and log JSON into the star schema (the classic second step).
+
+    python etl.py [DATA_ROOT]      # DATA_ROOT holds song_data/ and log_data/; default: data
+
+Runs the same loader as `sparkify load`: bulk, incremental (files already loaded are skipped),
+bad records kept in sparkify.rejects with the reason.
+"""
+
+import sys
+from pathlib import Path
+
+from sparkify.config import load_settings
+from sparkify.errors import SparkifyError
+from sparkify.load import load
+
+
+def main(argv=None):
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) > 1 or (args and args[0] in ("-h", "--help")):
+        print(__doc__.strip())
+        sys.exit(0 if args and args[0] in ("-h", "--help") else 2)
+    root = Path(args[0]) if args else Path("data")
+    try:
+        result = load(load_settings(), root)
+    except SparkifyError as exc:
+        print(f"etl.py: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    songs, events = result.songs, result.events
+    print(f"{result.files_loaded} files loaded, {result.files_skipped} unchanged, "
+          f"in {result.seconds:.1f} s")
+    print(f"songs: {songs['read']} read, {songs['loaded']} loaded, {songs['rejected']} rejected")
+    print(f"events: {events['read']} read, {events['song_plays']} song plays, "
+          f"{events['other_pages']} other pages, {events['rejected']} rejected")
+    print("rows: " + ", ".join(f"{name} {count}" for name, count in result.tables.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""The `sparkify` command: parse arguments, call the library, print. No SQL lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import click
+import psycopg
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import status as status_mod
+from .config import load_settings
+from .db import connect, database_name, ensure_database, redact, server_conninfo
+from .errors import SparkifyError
+from .load import LoadResult, load
+from .schema import create_all, drop_all
+from .server import EmbeddedServer
+
+console = Console()
+
+
+class SparkifyGroup(click.Group):
+    """Turns known failures into one line on stderr and an exit code (2: usage/environment)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SparkifyError as exc:
+            _fail(ctx, str(exc), exc.exit_code)
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            _fail(ctx, f"database error: {first}", 2)
+        except KeyboardInterrupt:
+            _fail(ctx, "interrupted; batches already committed stay loaded", 130)
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    if ctx.find_root().params.get("verbose"):
+        traceback.print_exc()
+    click.echo(f"sparkify: error: {message}", err=True)
+    ctx.exit(code)
+
+
+@click.group(cls=SparkifyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Show the traceback of an error.")
+@click.version_option(package_name="sparkify")
+def cli(verbose: bool) -> None:
+    """Turn Sparkify's song and event JSON into a PostgreSQL star schema.
+
+    The server is the one DATABASE_URL (or libpq's PG* variables) names; without them, an
+    embedded PostgreSQL whose data lives under SPARKIFY_HOME (default ./.sparkify).
+
+    \b
+    Example:
+      sparkify load data/        # load new and changed files
+      sparkify status            # what is loaded
+      psql "$(sparkify db url)"  # query it
+    """
+
+
+@cli.command()
+@click.option("--drop", is_flag=True, help="Drop the database first: every loaded row is lost.")
+def init(drop: bool) -> None:
+    """Create the database and its tables (existing ones are kept unless --drop).
+
+    \b
+    Example:
+      sparkify init --drop
+    """
+    settings = load_settings()
+    ensure_database(settings, drop=drop)
+    with connect(settings, autocommit=True) as conn:
+        create_all(conn)
+    console.print(f"database [bold]{database_name(settings)}[/] is ready"
+                  + (" (dropped and recreated)" if drop else ""))
+
+
+@cli.command("load")
+@click.argument("data_root", required=False, type=click.Path(path_type=Path))
+@click.option("--full-refresh", is_flag=True, help="Empty the star and reload every file.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any record was rejected.")
+def load_command(data_root: Path | None, full_refresh: bool, as_json: bool, strict: bool) -> None:
+    """Load new and changed JSON files under DATA_ROOT (default: ./data).
+
+    DATA_ROOT holds song_data/ and log_data/. Files already loaded are skipped; a changed file
+    is reloaded in place; bad records go to sparkify.rejects with the reason.
+
+    \b
+    Example:
+      sparkify load ../shared/data/sparkify-sample --json
+    """
+    settings = load_settings()
+    root = data_root or settings.data_root
+    show_progress = not as_json and sys.stdout.isatty()
+    if show_progress:
+        with Progress(TextColumn("[bold]loading"), BarColumn(), DownloadColumn(),
+                      TextColumn("{task.fields[files]} files"), TimeRemainingColumn(),
+                      console=console, transient=True) as bar:
+            task = bar.add_task("load", total=None, files=0)
+
+            def planned(count: int, size: int) -> None:
+                bar.update(task, total=size)
+
+            def advanced(source) -> None:
+                bar.update(task, advance=source.size, files=bar.tasks[task].fields["files"] + 1)
+
+            result = load(settings, root, full_refresh, progress=advanced, on_plan=planned,
+                          notify=lambda m: console.print(f"[yellow]{m}"))
+    else:
+        result = load(settings, root, full_refresh,
+                      notify=lambda m: click.echo(m, err=True))
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+    else:
+        _print_load_summary(result)
+    if strict and result.rejected:
+        sys.exit(1)
+
+
+def _print_load_summary(result: LoadResult) -> None:
+    records = Table(title=f"Loaded {result.files_loaded} files "
+                          f"({result.files_skipped} unchanged) in {result.seconds:.1f} s")
+    for column in ("records", "read", "loaded", "song plays", "other pages", "rejected"):
+        records.add_column(column, justify="right" if column != "records" else "left")
+    s, e = result.songs, result.events
+    records.add_row("songs", f"{s['read']:,}", f"{s['loaded']:,}", "", "", f"{s['rejected']:,}")
+    records.add_row("events", f"{e['read']:,}", f"{e['song_plays'] + e['other_pages']:,}",
+                    f"{e['song_plays']:,}", f"{e['other_pages']:,}", f"{e['rejected']:,}")
+    console.print(records)
+    tables = Table(title="Rows in the star")
+    tables.add_column("table")
+    tables.add_column("rows", justify="right")
+    for name, count in result.tables.items():
+        tables.add_row(name, f"{count:,}")
+    console.print(tables)
+    if result.rejected:
+        console.print(f"[yellow]{result.rejected:,} records rejected: "
+                      "SELECT * FROM sparkify.rejects shows each with its reason")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
+def status(as_json: bool) -> None:
+    """Show the server in use, the rows in each table and the files loaded.
+
+    \b
+    Example:
+      sparkify status --json
+    """
+    report = status_mod.collect(load_settings())
+    if as_json:
+        click.echo(json.dumps(report, default=str))
+        return
+    console.print(f"server: {report['server']}  database: {report['database']}")
+    if not report["initialised"]:
+        console.print("[yellow]no tables yet: run `sparkify init` or `sparkify load`")
+        return
+    table = Table(title="Tables")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in report["tables"].items():
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+    files = report["files"]
+    console.print(f"files loaded: {files['count']:,} (last at {files['last_loaded_at']}); "
+                  f"records rejected: {report['rejects']:,}")
+
+
+@cli.group()
+def db() -> None:
+    """Start, stop and locate the database server."""
+
+
+@db.command("start")
+def db_start() -> None:
+    """Start the embedded server (it keeps running until `sparkify db stop`)."""
+    settings = load_settings()
+    if settings.external:
+        raise SparkifyError("DATABASE_URL (or PG*) names an external server; nothing to start")
+    server = EmbeddedServer(settings.home)
+    server.ensure_running()
+    ensure_database(settings)
+    console.print(f"embedded PostgreSQL running, data in {server.pgdata}")
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the embedded server."""
+    settings = load_settings()
+    if settings.external:
+        raise SparkifyError("DATABASE_URL (or PG*) names an external server; not stopping it")
+    stopped = EmbeddedServer(settings.home).stop()
+    console.print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
+
+
+@db.command("status")
+def db_status() -> None:
+    """Say which server is in use and whether it runs (exit 1 when it does not)."""
+    settings = load_settings()
+    if settings.external:
+        try:
+            with connect(settings, "postgres"):
+                pass
+        except SparkifyError as exc:
+            console.print(f"external server unreachable: {exc}")
+            sys.exit(1)
+        console.print(f"external server reachable: {redact(server_conninfo(settings))}")
+        return
+    server = EmbeddedServer(settings.home)
+    info = server.running_info()
+    if info is None:
+        console.print(f"embedded PostgreSQL is stopped (data in {server.pgdata})")
+        sys.exit(1)
+    console.print(f"embedded PostgreSQL is running: pid {info['pid']}, data in {server.pgdata}, "
+                  f"socket in {info['socket_dir']}")
+
+
+@db.command("url")
+def db_url() -> None:
+    """Print the connection URL of the server in use, without any password.
+
+    \b
+    Example:
+      psql "$(sparkify db url)"
+    """
+    settings = load_settings()
+    click.echo(redact(server_conninfo(settings)))
+
+
+def main() -> None:
+    cli(prog_name="sparkify")

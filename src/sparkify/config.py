@@ -1,0 +1,41 @@
+"""Settings read from the environment.
+
+Ecosystem names come first (DATABASE_URL, libpq's PG* variables); project settings are
+SPARKIFY_*. Command-line flags override what is read here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATABASE = "sparkifydb"
+
+# libpq variables that, when set, mean "use the server they describe".
+_LIBPQ_SERVER_VARS = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGSERVICE", "PGDATABASE")
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str | None
+    database: str | None  # None: the embedded default, or the database DATABASE_URL names
+    data_root: Path
+
+    @property
+    def external(self) -> bool:
+        """True when the user named a server of their own (DATABASE_URL or PG* variables)."""
+        return self.database_url is not None
+
+
+def load_settings() -> Settings:
+    url = os.environ.get("DATABASE_URL") or None
+    if url is None and any(os.environ.get(name) for name in _LIBPQ_SERVER_VARS):
+        url = ""  # an empty conninfo lets libpq read the PG* variables itself
+    return Settings(
+        home=Path(os.environ.get("SPARKIFY_HOME", ".sparkify")).expanduser().absolute(),
+        database_url=url,
+        database=os.environ.get("SPARKIFY_DATABASE") or None,
+        data_root=Path(os.environ.get("SPARKIFY_DATA", "data")),
+    )

@@ -1,0 +1,89 @@
+"""Connections to the server in use: the one DATABASE_URL names, else the embedded one."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from .config import DEFAULT_DATABASE, Settings
+from .errors import SparkifyError
+from .server import EmbeddedServer
+
+
+def database_name(settings: Settings) -> str:
+    if settings.database:
+        return settings.database
+    if settings.external:
+        named = conninfo_to_dict(settings.database_url or "").get("dbname")
+        if named:
+            return str(named)
+    return DEFAULT_DATABASE
+
+
+def server_conninfo(settings: Settings, database: str | None = None, start: bool = True) -> str:
+    """Connection string for `database` (default: the project's) on the server in use."""
+    database = database or database_name(settings)
+    if settings.external:
+        return make_conninfo(settings.database_url or "", dbname=database)
+    server = EmbeddedServer(settings.home)
+    if start:
+        server.ensure_running()
+    return server.url(database)
+
+
+def redact(conninfo: str) -> str:
+    """The connection string without its password, fit to print."""
+    params = conninfo_to_dict(conninfo)
+    params.pop("password", None)
+    if conninfo.startswith(("postgresql://", "postgres://")) and "password" not in params:
+        # keep the URL form the user gave, only without the secret
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(conninfo)
+        if parts.password is not None:
+            host = parts.hostname or ""
+            if parts.port:
+                host += f":{parts.port}"
+            user = f"{parts.username}@" if parts.username else ""
+            parts = parts._replace(netloc=user + host)
+        return urlunsplit(parts)
+    return make_conninfo("", **params)
+
+
+def connect(settings: Settings, database: str | None = None,
+            autocommit: bool = False) -> psycopg.Connection:
+    conninfo = server_conninfo(settings, database)
+    try:
+        return psycopg.connect(conninfo, autocommit=autocommit)
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        if "does not exist" in reason and "database" in reason:
+            raise SparkifyError(
+                f"database {database or database_name(settings)!r} does not exist; "
+                "run `sparkify init` (or `python create_tables.py`) first"
+            ) from exc
+        hint = "check DATABASE_URL" if settings.external else "try `sparkify db start`"
+        raise SparkifyError(f"cannot reach the database ({redact(conninfo)}): {reason}; {hint}") from exc
+
+
+def ensure_database(settings: Settings, database: str | None = None, drop: bool = False) -> None:
+    """Create the project's database when absent (drop it first with `drop`)."""
+    database = database or database_name(settings)
+    with connect(settings, "postgres", autocommit=True) as conn:
+        if drop:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(database)))
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+        if not exists:
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+            except psycopg.errors.DuplicateDatabase:
+                pass  # created by a concurrent command
+
+
+def read_sql(name: str) -> str:
+    """The text of src/sparkify/sql/<name>.sql."""
+    return resources.files("sparkify").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")

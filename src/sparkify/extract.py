@@ -1,0 +1,319 @@
+"""Find the source files, then stream, parse and validate their records.
+
+Every record read ends up either as a typed row ready for COPY or as a reject with its line
+number, raw text and reason: nothing is dropped silently. Files are read line by line (song
+files, which hold one small object, whole), so memory does not grow with the input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from .errors import SparkifyError
+
+KINDS = (("song", "song_data"), ("log", "log_data"))
+BOM = b"\xef\xbb\xbf"
+INT32_MAX = 2**31 - 1
+TS_MAX = 4_102_444_800_000  # 2100-01-01 in ms: later (or negative) times are taken as corrupt
+LENGTH_MAX = 1_000_000.0  # seconds; a song of more than eleven days is corrupt
+WHOLE_FILE_MAX = 8 << 20  # song files up to this size are read whole (one object, any layout)
+
+SONG_COLUMNS = ("file_idx", "line", "song_id", "title", "artist_id", "artist_name",
+                "artist_location", "artist_latitude", "artist_longitude", "duration", "year")
+EVENT_COLUMNS = ("file_idx", "line", "ts", "user_id", "session_id", "item_in_session", "page",
+                 "method", "status", "auth", "level", "first_name", "last_name", "gender",
+                 "location", "user_agent", "registration", "song", "artist", "length")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # absolute; the manifest's key
+    kind: str  # "song" or "log"
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class FileStats:
+    """What became of one file's records: read = songs or (song_plays + other_pages) + rejected."""
+
+    read: int = 0
+    rejected: int = 0
+    songs: int = 0
+    song_plays: int = 0
+    other_pages: int = 0
+    sha256: str = ""
+    rejects: list[tuple[int, str, str]] = field(default_factory=list)  # (line, raw, reason)
+
+
+def discover(root: Path) -> list[SourceFile]:
+    """Every *.json under root/song_data and root/log_data, songs first, each sorted by path.
+
+    Hidden files and folders (".ipynb_checkpoints", editor swap files) are not data.
+    """
+    if not root.exists():
+        raise SparkifyError(f"data root {root} does not exist; pass the folder that holds "
+                            "song_data/ and log_data/")
+    if not root.is_dir():
+        raise SparkifyError(f"data root {root} is not a folder")
+    root = root.resolve()
+    if not any((root / sub).is_dir() for _, sub in KINDS):
+        raise SparkifyError(f"{root} holds neither song_data/ nor log_data/; pass the folder "
+                            "that holds them")
+    found: list[SourceFile] = []
+    for kind, sub in KINDS:
+        base = root / sub
+        paths: list[Path] = []
+        for folder, dirs, files in os.walk(base):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            paths.extend(Path(folder, name) for name in files
+                         if name.endswith(".json") and not name.startswith("."))
+        for path in sorted(paths, key=str):
+            st = path.stat()
+            found.append(SourceFile(path, kind, st.st_size, st.st_mtime_ns))
+    return found
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# -- reading records --------------------------------------------------------------------------
+
+
+def _lines(path: Path, digest) -> Iterator[tuple[int, bytes]]:
+    """Non-blank lines with their 1-based numbers, without line ends or a leading BOM."""
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            digest.update(raw)
+            if number == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM):]
+            raw = raw.rstrip(b"\r\n")
+            if raw.strip():
+                yield number, raw
+
+
+def _song_records(source: SourceFile, digest) -> Iterator[tuple[int, bytes]]:
+    """A song file holds one object, on one line or spread over several, or JSON lines."""
+    if source.size > WHOLE_FILE_MAX:
+        yield from _lines(source.path, digest)
+        return
+    data = source.path.read_bytes()
+    digest.update(data)
+    text = data[len(BOM):] if data.startswith(BOM) else data
+    if not text.strip():
+        return
+    lines = [(n, ln.rstrip(b"\r")) for n, ln in enumerate(text.split(b"\n"), start=1)
+             if ln.strip()]
+    if len(lines) == 1:
+        yield lines[0]
+        return
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # several lines that do not form one document: JSON lines, unless they are not
+        # objects each, in which case the file is one broken record
+        if all(ln.lstrip().startswith(b"{") and ln.rstrip().endswith(b"}") for _, ln in lines):
+            yield from lines
+            return
+    first = lines[0][0]
+    yield first, text.strip()
+
+
+def _decode_raw(raw: bytes) -> str:
+    """The raw record as text for the rejects table; bytes that are not UTF-8 become \\xNN."""
+    return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+
+
+def _parse(raw: bytes) -> dict | str:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return f"not valid JSON: {exc}"
+    if not isinstance(value, dict):
+        return f"not a JSON object (a {_json_type(value)})"
+    return value
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "number", float: "number", str: "string", list: "array",
+            dict: "object"}.get(type(value), type(value).__name__)
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+class Invalid(Exception):
+    """A record that cannot be loaded; the message is the reject reason."""
+
+
+def _text(obj: dict, key: str, required: bool) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise Invalid(f"missing required field {key!r}" if key not in obj
+                          else f"field {key!r} is null")
+        return None
+    if type(value) is not str:
+        raise Invalid(f"field {key!r} must be a string, not a {_json_type(value)}")
+    if "\x00" in value:
+        raise Invalid(f"field {key!r} holds a NUL character, which PostgreSQL text cannot store")
+    return value
+
+
+def _integer(obj: dict, key: str, low: int, high: int, required: bool = True) -> int | None:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise Invalid(f"missing required field {key!r}" if key not in obj
+                          else f"field {key!r} is null")
+        return None
+    if type(value) is not int:
+        if type(value) is float and value.is_integer():
+            value = int(value)
+        else:
+            raise Invalid(f"field {key!r} must be an integer, not a {_json_type(value)}")
+    if not low <= value <= high:
+        raise Invalid(f"field {key!r} is out of range ({value}; expected {low}..{high})")
+    return value
+
+
+def _number(obj: dict, key: str, low: float, high: float, required: bool) -> float | None:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise Invalid(f"missing required field {key!r}" if key not in obj
+                          else f"field {key!r} is null")
+        return None
+    if type(value) is not float and type(value) is not int:
+        raise Invalid(f"field {key!r} must be a number, not a {_json_type(value)}")
+    if not (math.isfinite(value) and low <= value <= high):
+        raise Invalid(f"field {key!r} is out of range ({value}; expected {low:g}..{high:g})")
+    return float(value)
+
+
+def _user_id(obj: dict) -> int | None:
+    """userId is a string of digits, or "" when logged out (a JSON number is accepted too)."""
+    if "userId" not in obj:
+        raise Invalid("missing required field 'userId'")
+    value = obj["userId"]
+    if value is None or value == "":
+        return None
+    if type(value) is str:
+        if not (value.isascii() and value.isdigit()):
+            raise Invalid(f"field 'userId' must be digits or empty, not {value[:40]!r}")
+        value = int(value)
+    elif type(value) is not int:
+        raise Invalid(f"field 'userId' must be a string, not a {_json_type(value)}")
+    if not 0 <= value <= INT32_MAX:
+        raise Invalid(f"field 'userId' is out of range ({value})")
+    return value
+
+
+def event_row(obj: dict, file_idx: int, line: int) -> tuple:
+    """The staging.events row of one log event, or Invalid with the reason."""
+    ts = _integer(obj, "ts", 0, TS_MAX)
+    user_id = _user_id(obj)
+    session_id = _integer(obj, "sessionId", 0, INT32_MAX)
+    item = _integer(obj, "itemInSession", 0, INT32_MAX)
+    page = _text(obj, "page", True)
+    if page == "NextSong":
+        if user_id is None:
+            raise Invalid("NextSong event without a userId")
+        song = _text(obj, "song", True)
+        artist = _text(obj, "artist", True)
+        length = _number(obj, "length", 0.0, LENGTH_MAX, True)
+    else:
+        song = _text(obj, "song", False)
+        artist = _text(obj, "artist", False)
+        length = _number(obj, "length", 0.0, LENGTH_MAX, False)
+    return (
+        file_idx, line, ts, user_id, session_id, item, page,
+        _text(obj, "method", True),
+        _integer(obj, "status", 100, 599),
+        _text(obj, "auth", True),
+        _text(obj, "level", True),
+        _text(obj, "firstName", False),
+        _text(obj, "lastName", False),
+        _text(obj, "gender", False),
+        _text(obj, "location", False),
+        _text(obj, "userAgent", False),
+        _number(obj, "registration", 0.0, float(TS_MAX), False),
+        song, artist, length,
+    )
+
+
+def song_row(obj: dict, file_idx: int, line: int) -> tuple:
+    """The staging.songs row of one song record, or Invalid with the reason."""
+    song_id = _text(obj, "song_id", True)
+    artist_id = _text(obj, "artist_id", True)
+    if not song_id:
+        raise Invalid("field 'song_id' is empty")
+    if not artist_id:
+        raise Invalid("field 'artist_id' is empty")
+    return (
+        file_idx, line, song_id,
+        _text(obj, "title", True),
+        artist_id,
+        _text(obj, "artist_name", True),
+        _text(obj, "artist_location", False),
+        _number(obj, "artist_latitude", -90.0, 90.0, False),
+        _number(obj, "artist_longitude", -180.0, 180.0, False),
+        _number(obj, "duration", 0.0, LENGTH_MAX, True),
+        _integer(obj, "year", 0, 9999),
+    )
+
+
+def parse_file(source: SourceFile, file_idx: int, stats: FileStats) -> Iterator[tuple]:
+    """Rows of one file for COPY; counts and rejects go to `stats` as the rows stream by."""
+    digest = hashlib.sha256()
+    is_song = source.kind == "song"
+    records = _song_records(source, digest) if is_song else _lines(source.path, digest)
+    make_row = song_row if is_song else event_row
+    try:
+        for line, raw in records:
+            stats.read += 1
+            obj = _parse(raw)
+            try:
+                if type(obj) is str:
+                    raise Invalid(obj)
+                row = make_row(obj, file_idx, line)
+            except Invalid as exc:
+                stats.rejected += 1
+                stats.rejects.append((line, _decode_raw(raw), str(exc)))
+                continue
+            if is_song:
+                stats.songs += 1
+            elif row[6] == "NextSong":
+                stats.song_plays += 1
+            else:
+                stats.other_pages += 1
+            yield row
+    except OSError as exc:
+        raise SparkifyError(f"cannot read {source.path}: {exc.strerror or exc}") from exc
+    stats.sha256 = digest.hexdigest()
+
+
+def read_lines(path: Path, numbers: set[int]) -> dict[int, str]:
+    """The raw text of some lines, for records rejected after staging (duplicates)."""
+    found: dict[int, str] = {}
+    with open(path, "rb") as handle:
+        for current, raw in enumerate(handle, start=1):
+            if current in numbers:
+                if current == 1 and raw.startswith(BOM):
+                    raw = raw[len(BOM):]
+                found[current] = _decode_raw(raw.rstrip(b"\r\n"))
+    return found

@@ -1,0 +1,29 @@
+-- One row per file loaded: what it was (size, mtime, hash) and what became of its records.
+-- records_read = records_loaded + rejected, always.
+CREATE TABLE IF NOT EXISTS sparkify.manifest (
+    file_id         integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    path            text NOT NULL UNIQUE,
+    kind            text NOT NULL CHECK (kind IN ('song', 'log')),
+    size_bytes      bigint NOT NULL,
+    mtime_ns        bigint NOT NULL,
+    sha256          text NOT NULL,
+    records_read    integer NOT NULL,
+    records_loaded  integer NOT NULL,
+    song_plays      integer NOT NULL DEFAULT 0,
+    other_pages     integer NOT NULL DEFAULT 0,
+    rejected        integer NOT NULL,
+    loaded_at       timestamptz NOT NULL DEFAULT now(),
+    CHECK (records_read = records_loaded + rejected)
+);
+
+-- Records that could not be loaded, with the reason; replaced when their file is reloaded.
+CREATE TABLE IF NOT EXISTS sparkify.rejects (
+    reject_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    file_id      integer NOT NULL REFERENCES sparkify.manifest (file_id) ON DELETE CASCADE,
+    path         text NOT NULL,
+    line_number  integer NOT NULL,
+    raw          text NOT NULL,
+    reason       text NOT NULL,
+    rejected_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS rejects_file_idx ON sparkify.rejects (file_id);

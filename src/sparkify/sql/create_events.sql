@@ -1,0 +1,25 @@
+-- Every log event, all pages, for time series and platform health. user_id is NULL when logged out.
+CREATE TABLE IF NOT EXISTS public.events (
+    event_id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_time       timestamptz NOT NULL,
+    user_id          integer,
+    session_id       integer NOT NULL,
+    item_in_session  integer NOT NULL,
+    page             text NOT NULL,
+    method           text NOT NULL,
+    status           integer NOT NULL,
+    auth             text NOT NULL,
+    level            text NOT NULL,
+    first_name       text,
+    last_name        text,
+    gender           text,
+    location         text,
+    user_agent       text,
+    registration     double precision,
+    song             text,
+    artist           text,
+    length           double precision,
+    source_file_id   integer NOT NULL,
+    source_line      integer NOT NULL,
+    CONSTRAINT events_natural_key UNIQUE (session_id, item_in_session, event_time)
+);

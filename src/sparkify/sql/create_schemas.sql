@@ -1,0 +1,4 @@
+-- Bookkeeping (manifest, rejects) and staging live outside `public`, which holds only what
+-- analysts query: the star and the events fact.
+CREATE SCHEMA IF NOT EXISTS sparkify;
+CREATE SCHEMA IF NOT EXISTS staging;

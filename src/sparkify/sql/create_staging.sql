@@ -1,0 +1,62 @@
+-- Scratch space for one batch: filled by COPY, emptied at the start of every batch. UNLOGGED
+-- because its content is rebuilt from the files whenever it is lost.
+CREATE UNLOGGED TABLE IF NOT EXISTS staging.files (
+    file_idx      integer PRIMARY KEY,
+    path          text NOT NULL,
+    kind          text NOT NULL,
+    size_bytes    bigint NOT NULL,
+    mtime_ns      bigint NOT NULL,
+    sha256        text NOT NULL,
+    records_read  integer NOT NULL,
+    rejected      integer NOT NULL,
+    song_plays    integer NOT NULL,
+    other_pages   integer NOT NULL,
+    reloaded      boolean NOT NULL,   -- the manifest knew this path: replace its facts
+    file_id       integer             -- set from the manifest by register_files.sql
+);
+CREATE UNLOGGED TABLE IF NOT EXISTS staging.songs (
+    file_idx          integer NOT NULL,
+    line              integer NOT NULL,
+    song_id           text NOT NULL,
+    title             text NOT NULL,
+    artist_id         text NOT NULL,
+    artist_name       text NOT NULL,
+    artist_location   text,
+    artist_latitude   double precision,
+    artist_longitude  double precision,
+    duration          double precision NOT NULL,
+    year              integer NOT NULL
+);
+CREATE UNLOGGED TABLE IF NOT EXISTS staging.events (
+    file_idx         integer NOT NULL,
+    line             integer NOT NULL,
+    ts               bigint NOT NULL,
+    user_id          integer,
+    session_id       integer NOT NULL,
+    item_in_session  integer NOT NULL,
+    page             text NOT NULL,
+    method           text NOT NULL,
+    status           integer NOT NULL,
+    auth             text NOT NULL,
+    level            text NOT NULL,
+    first_name       text,
+    last_name        text,
+    gender           text,
+    location         text,
+    user_agent       text,
+    registration     double precision,
+    song             text,
+    artist           text,
+    length           double precision
+);
+CREATE UNLOGGED TABLE IF NOT EXISTS staging.rejects (
+    file_idx  integer NOT NULL,
+    line      integer NOT NULL,
+    raw       text NOT NULL,
+    reason    text NOT NULL
+);
+CREATE UNLOGGED TABLE IF NOT EXISTS staging.duplicates (
+    file_idx  integer NOT NULL,
+    line      integer NOT NULL,
+    page      text NOT NULL
+);

@@ -1,0 +1,18 @@
+-- Users of the batch's logged-in events, from each user's latest event by ts (ties: the later
+-- file and line). An older event never overwrites a newer one, whatever the load order.
+INSERT INTO public.users AS u (user_id, first_name, last_name, gender, level, location, last_seen_at)
+SELECT DISTINCT ON (e.user_id)
+       e.user_id, e.first_name, e.last_name, e.gender, e.level, e.location,
+       timestamptz 'epoch' + e.ts * interval '1 millisecond'
+FROM staging.events e
+JOIN staging.files f USING (file_idx)
+WHERE e.user_id IS NOT NULL
+ORDER BY e.user_id, e.ts DESC, f.path DESC, e.line DESC
+ON CONFLICT (user_id) DO UPDATE SET
+    first_name = excluded.first_name,
+    last_name = excluded.last_name,
+    gender = excluded.gender,
+    level = excluded.level,
+    location = excluded.location,
+    last_seen_at = excluded.last_seen_at
+WHERE excluded.last_seen_at >= u.last_seen_at;

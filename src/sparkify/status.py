@@ -1,0 +1,29 @@
+"""What `sparkify status` reports: the server in use, table sizes, files loaded, rejects."""
+
+from __future__ import annotations
+
+from . import schema
+from .config import Settings
+from .db import connect, database_name, ensure_database, redact, server_conninfo
+
+
+def collect(settings: Settings) -> dict:
+    ensure_database(settings)
+    report: dict = {
+        "server": "external" if settings.external else "embedded",
+        "url": redact(server_conninfo(settings)),
+        "database": database_name(settings),
+    }
+    with connect(settings, autocommit=True) as conn:
+        report["initialised"] = schema.is_created(conn)
+        if not report["initialised"]:
+            return report
+        report["tables"] = schema.row_counts(conn, (*schema.STAR_TABLES, "events"))
+        count, last, read, loaded, rejected = conn.execute(
+            "SELECT count(*), max(loaded_at), coalesce(sum(records_read), 0),"
+            " coalesce(sum(records_loaded), 0), coalesce(sum(rejected), 0)"
+            " FROM sparkify.manifest").fetchone()
+        report["files"] = {"count": count, "last_loaded_at": last, "records_read": read,
+                           "records_loaded": loaded, "records_rejected": rejected}
+        report["rejects"] = conn.execute("SELECT count(*) FROM sparkify.rejects").fetchone()[0]
+    return report

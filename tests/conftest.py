@@ -1,0 +1,103 @@
+"""Fixtures: one real PostgreSQL for the session, a fresh database for each test.
+
+The server is the embedded one (started here, stopped at the end) unless DATABASE_URL is set.
+Each test gets its own database cloned from a template (CREATE DATABASE … TEMPLATE), so tests
+never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from sparkify.config import Settings, load_settings
+from sparkify.db import connect, ensure_database
+from sparkify.load import load
+from sparkify.schema import create_all
+from sparkify.server import EmbeddedServer
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO.parent / "shared" / "data" / "sparkify-sample"
+EMPTY_TEMPLATE = "sparkify_test_empty"
+SAMPLE_TEMPLATE = "sparkify_test_sample"
+_counter = itertools.count()
+
+
+def _settings(database: str | None = None) -> Settings:
+    base = load_settings()
+    return Settings(home=base.home, database_url=base.database_url, database=database,
+                    data_root=base.data_root)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """Environment of a running server: SPARKIFY_HOME (embedded) or DATABASE_URL (external)."""
+    saved = os.environ.get("SPARKIFY_HOME")
+    server = None
+    if not os.environ.get("DATABASE_URL"):
+        home = tmp_path_factory.mktemp("sparkify-home")
+        os.environ["SPARKIFY_HOME"] = str(home)
+        # fsync off: test data is thrown away, and tests should not wait on the disk
+        os.environ.setdefault("SPARKIFY_PG_OPTIONS", "-c fsync=off -c synchronous_commit=off")
+        server = EmbeddedServer(home.absolute())
+        server.ensure_running()
+    settings = _settings()
+    for template, loaded in ((EMPTY_TEMPLATE, False), (SAMPLE_TEMPLATE, True)):
+        ensure_database(settings, template, drop=True)
+        with connect(_settings(template), autocommit=True) as conn:
+            create_all(conn)
+        if loaded and SAMPLE.is_dir():
+            load(_settings(template), SAMPLE, notify=lambda message: None)
+    yield settings
+    with connect(settings, "postgres", autocommit=True) as conn:
+        for (name,) in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'sparkify_test%'").fetchall():
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    if server is not None:
+        server.stop()
+        if server.server_dir != server.home / "server":
+            shutil.rmtree(server.server_dir, ignore_errors=True)
+    if saved is None:
+        os.environ.pop("SPARKIFY_HOME", None)
+    else:
+        os.environ["SPARKIFY_HOME"] = saved
+
+
+def _clone(template: str, monkeypatch) -> Settings:
+    name = f"sparkify_test_{os.getpid()}_{next(_counter)}"
+    with connect(_settings(), "postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)))
+    monkeypatch.setenv("SPARKIFY_DATABASE", name)
+    return _settings(name)
+
+
+@pytest.fixture
+def settings(pg_server, monkeypatch) -> Settings:
+    """A fresh database with the schema and no rows; SPARKIFY_DATABASE points at it."""
+    return _clone(EMPTY_TEMPLATE, monkeypatch)
+
+
+@pytest.fixture
+def sample_settings(pg_server, monkeypatch, sample_root) -> Settings:
+    """A fresh database holding the real sample, loaded once per session."""
+    return _clone(SAMPLE_TEMPLATE, monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def sample_root() -> Path:
+    if not SAMPLE.is_dir():
+        pytest.skip(f"the real sample is not at {SAMPLE}")
+    return SAMPLE
+
+
+@pytest.fixture
+def conn(settings):
+    with connect(settings, autocommit=True) as connection:
+        yield connection

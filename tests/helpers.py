@@ -1,0 +1,61 @@
+"""Small helpers the tests share: run SQL, write source files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from sparkify.config import Settings
+from sparkify.db import connect
+
+
+def query(settings: Settings, text: str, params=None) -> list[tuple]:
+    with connect(settings, autocommit=True) as conn:
+        return conn.execute(text, params).fetchall()
+
+
+def scalar(settings: Settings, text: str, params=None):
+    return query(settings, text, params)[0][0]
+
+
+def event(**fields) -> dict:
+    """A valid logged-in NextSong event; keyword arguments override its fields."""
+    base = {
+        "artist": "Some Artist", "auth": "Logged In", "firstName": "Ann", "gender": "F",
+        "itemInSession": 0, "lastName": "Lee", "length": 200.5, "level": "free",
+        "location": "Austin, TX", "method": "PUT", "page": "NextSong",
+        "registration": 1540919166796.0, "sessionId": 1, "song": "Some Song", "status": 200,
+        "ts": 1541105830796, "userAgent": "\"Mozilla/5.0\"", "userId": "7",
+    }
+    base.update(fields)
+    return base
+
+
+def song(**fields) -> dict:
+    """A valid song record; keyword arguments override its fields."""
+    base = {
+        "num_songs": 1, "artist_id": "AR1", "artist_latitude": None, "artist_longitude": None,
+        "artist_location": "", "artist_name": "Some Artist", "song_id": "SO1",
+        "title": "Some Song", "duration": 200.5, "year": 2000,
+    }
+    base.update(fields)
+    return base
+
+
+def write_log(root: Path, name: str, records: list, mtime_ns: int | None = None) -> Path:
+    """A log file of JSON lines; a str record is written as it is (for broken lines)."""
+    path = root / "log_data" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    if mtime_ns is not None:
+        os.utime(path, ns=(mtime_ns, mtime_ns))
+    return path
+
+
+def write_song(root: Path, name: str, record) -> Path:
+    path = root / "song_data" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(record if isinstance(record, str) else json.dumps(record), encoding="utf-8")
+    return path
