@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import orjson
 
@@ -71,14 +72,26 @@ def discover(root: Path) -> list[SourceFile]:
     for kind, sub in KINDS:
         base = root / sub
         paths: list[Path] = []
-        for folder, dirs, files in os.walk(base):
+        if not base.is_dir():
+            continue
+        # an unreadable folder or a broken link is an error, not a silently smaller load
+        for folder, dirs, files in os.walk(base, onerror=_unreadable):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             paths.extend(Path(folder, name) for name in files
                          if name.endswith(".json") and not name.startswith("."))
         for path in sorted(paths, key=str):
-            st = path.stat()
+            try:
+                st = path.stat()
+            except OSError as exc:
+                _unreadable(exc)
             found.append(SourceFile(path, kind, st.st_size, st.st_mtime_ns))
     return found
+
+
+def _unreadable(exc: OSError) -> NoReturn:
+    broken = " (a broken link?)" if isinstance(exc, FileNotFoundError) else ""
+    raise SparkifyError(f"cannot read {exc.filename}: {exc.strerror or exc}{broken}; "
+                        "fix or remove it and load again") from exc
 
 
 def file_sha256(path: Path) -> str:
@@ -111,7 +124,7 @@ def _song_records(source: SourceFile, digest) -> Iterator[tuple[int, bytes]]:
         return
     data = source.path.read_bytes()
     digest.update(data)
-    text = data[len(BOM):] if data.startswith(BOM) else data
+    text = data.removeprefix(BOM)
     if not text.strip():
         return
     lines = [(n, ln.rstrip(b"\r")) for n, ln in enumerate(text.split(b"\n"), start=1)

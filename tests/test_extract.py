@@ -1,0 +1,328 @@
+"""Discovery and parsing: which files are data, in which order, and what each record becomes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from helpers import event, song, write_log, write_song
+
+from sparkify.errors import SparkifyError
+from sparkify.extract import (
+    EVENT_COLUMNS,
+    SONG_COLUMNS,
+    FileStats,
+    SourceFile,
+    discover,
+    file_sha256,
+    parse_file,
+)
+
+
+def parse(path: Path, kind: str) -> tuple[list[dict], FileStats]:
+    """Rows of one file as dicts keyed by staging column, and what became of its records."""
+    st = path.stat()
+    stats = FileStats()
+    columns = SONG_COLUMNS if kind == "song" else EVENT_COLUMNS
+    rows = [dict(zip(columns, row, strict=True))
+            for row in parse_file(SourceFile(path, kind, st.st_size, st.st_mtime_ns), 0, stats)]
+    return rows, stats
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+# -- discovery --------------------------------------------------------------------------------
+
+
+def test_discover_walks_songs_then_logs_each_sorted_by_path(tmp_path):
+    # created out of order, so the order found can only come from sorting
+    for name in ("B/Z/b.json", "A/B/c.json", "A/A/z.json", "A/B/a.json"):
+        write_song(tmp_path, name, song())
+    for name in ("2018/11/2018-11-02-events.json", "2018/11/2018-11-01-events.json",
+                 "2017/12/x.json"):
+        write_log(tmp_path, name, [event()])
+    found = discover(tmp_path)
+    assert [(f.kind, f.path.relative_to(tmp_path).as_posix()) for f in found] == [
+        ("song", "song_data/A/A/z.json"),
+        ("song", "song_data/A/B/a.json"),
+        ("song", "song_data/A/B/c.json"),
+        ("song", "song_data/B/Z/b.json"),
+        ("log", "log_data/2017/12/x.json"),
+        ("log", "log_data/2018/11/2018-11-01-events.json"),
+        ("log", "log_data/2018/11/2018-11-02-events.json"),
+    ]
+    assert all(f.path.is_absolute() for f in found)
+    first = found[0]
+    assert (first.size, first.mtime_ns) == (first.path.stat().st_size,
+                                            first.path.stat().st_mtime_ns)
+
+
+def test_discover_ignores_hidden_folders_hidden_files_and_other_extensions(tmp_path):
+    write_song(tmp_path, "A/song.json", song())
+    write_song(tmp_path, ".ipynb_checkpoints/song-checkpoint.json", song())
+    write_song(tmp_path, "A/.hidden/song.json", song())
+    write_song(tmp_path, "A/.song.json", song())
+    write_song(tmp_path, "A/notes.txt", "not data")
+    write_log(tmp_path, "2018/.ipynb_checkpoints/events-checkpoint.json", [event()])
+    write_log(tmp_path, "2018/events.json", [event()])
+    write_log(tmp_path, "2018/events.json.bak", [event()])
+    found = [f.path.relative_to(tmp_path).as_posix() for f in discover(tmp_path)]
+    assert found == ["song_data/A/song.json", "log_data/2018/events.json"]
+
+
+def test_discover_accepts_a_root_with_only_one_kind(tmp_path):
+    write_log(tmp_path, "a.json", [event()])
+    assert [f.kind for f in discover(tmp_path)] == ["log"]
+
+
+@pytest.mark.parametrize("case", ["missing", "a file", "no data folders"])
+def test_discover_rejects_a_wrong_root_with_a_clear_error(tmp_path, case):
+    root = tmp_path / "root"
+    if case == "a file":
+        root.write_text("{}")
+    elif case == "no data folders":
+        (root / "songs").mkdir(parents=True)
+    with pytest.raises(SparkifyError) as info:
+        discover(root)
+    message = str(info.value)
+    assert str(root) in message and "\n" not in message
+    assert info.value.exit_code == 2
+
+
+def test_discover_reports_a_broken_link_as_a_clear_error(tmp_path):
+    write_log(tmp_path, "a.json", [event()])
+    (tmp_path / "log_data" / "b.json").symlink_to(tmp_path / "nowhere.json")
+    with pytest.raises(SparkifyError, match="b.json"):
+        discover(tmp_path)
+
+
+# -- song files -------------------------------------------------------------------------------
+
+
+def test_song_file_with_one_object_spread_over_lines(tmp_path):
+    path = write_song(tmp_path, "a.json", json.dumps(song(title="Spread"), indent=4))
+    assert path.read_text().count("\n") > 5
+    rows, stats = parse(path, "song")
+    assert (stats.read, stats.songs, stats.rejected) == (1, 1, 0)
+    assert rows[0]["title"] == "Spread" and rows[0]["line"] == 1
+
+
+def test_song_file_as_json_lines(tmp_path):
+    records = [song(song_id=f"SO{i}", title=f"T{i}") for i in range(3)]
+    path = write_song(tmp_path, "a.json", "\n".join(json.dumps(r) for r in records) + "\n")
+    rows, stats = parse(path, "song")
+    assert (stats.read, stats.songs, stats.rejected) == (3, 3, 0)
+    assert [(r["song_id"], r["line"]) for r in rows] == [("SO0", 1), ("SO1", 2), ("SO2", 3)]
+
+
+def test_song_json_lines_with_a_broken_line_keep_the_good_ones(tmp_path):
+    path = write_song(tmp_path, "a.json",
+                      json.dumps(song(song_id="SO1")) + "\n{broken}\n" + json.dumps(song(song_id="SO3")))
+    rows, stats = parse(path, "song")
+    assert [r["song_id"] for r in rows] == ["SO1", "SO3"]
+    assert stats.read == 3 and stats.rejected == 1
+    assert stats.rejects[0][:2] == (2, "{broken}")
+
+
+def test_song_file_typed_values(tmp_path):
+    path = write_song(tmp_path, "a.json", song(artist_latitude=35.5, artist_longitude=-97,
+                                               duration=218, year=0))
+    (row,), _ = parse(path, "song")
+    assert row["artist_latitude"] == 35.5 and row["artist_longitude"] == -97.0
+    assert row["duration"] == 218.0 and isinstance(row["duration"], float)
+    assert row["year"] == 0
+
+
+@pytest.mark.parametrize("layout", ["one line", "spread", "json lines"])
+def test_song_file_with_bom_crlf_and_blank_lines(tmp_path, layout):
+    if layout == "one line":
+        body = json.dumps(song())
+    elif layout == "spread":
+        body = json.dumps(song(), indent=2)
+    else:
+        body = json.dumps(song(song_id="SO1")) + "\n\n" + json.dumps(song(song_id="SO2"))
+    data = b"\xef\xbb\xbf\r\n" + body.replace("\n", "\r\n").encode() + b"\r\n\r\n"
+    path = write_bytes(tmp_path / "song_data" / "a.json", data)
+    rows, stats = parse(path, "song")
+    assert stats.rejected == 0, stats.rejects
+    assert stats.read == stats.songs == (2 if layout == "json lines" else 1)
+    assert all(r["artist_id"] == "AR1" for r in rows)
+    assert stats.sha256 == file_sha256(path)
+
+
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\n\r\n  \n"])
+def test_empty_song_file_has_no_records(tmp_path, data):
+    path = write_bytes(tmp_path / "song_data" / "a.json", data)
+    rows, stats = parse(path, "song")
+    assert rows == [] and (stats.read, stats.rejected) == (0, 0)
+    assert stats.sha256 == file_sha256(path)
+
+
+def test_a_broken_spread_song_file_is_one_reject(tmp_path):
+    text = json.dumps(song(), indent=2).replace('"title"', 'title')
+    path = write_song(tmp_path, "a.json", text)
+    rows, stats = parse(path, "song")
+    assert rows == [] and (stats.read, stats.rejected) == (1, 1)
+    line, raw, reason = stats.rejects[0]
+    assert line == 1 and raw == text and reason.startswith("not valid JSON")
+
+
+# -- log files --------------------------------------------------------------------------------
+
+
+def test_log_file_with_bom_crlf_blank_lines_and_no_final_newline(tmp_path):
+    lines = [json.dumps(event(itemInSession=i)) for i in range(3)]
+    data = b"\xef\xbb\xbf" + lines[0].encode() + b"\r\n\r\n   \r\n" + lines[1].encode() \
+        + b"\r\n\n" + lines[2].encode()
+    path = write_bytes(tmp_path / "log_data" / "a.json", data)
+    rows, stats = parse(path, "log")
+    assert (stats.read, stats.song_plays, stats.other_pages, stats.rejected) == (3, 3, 0, 0)
+    # line numbers are those of the file, blank lines included
+    assert [(r["item_in_session"], r["line"]) for r in rows] == [(0, 1), (1, 4), (2, 6)]
+    assert rows[2]["user_agent"] == '"Mozilla/5.0"'  # nothing of the line end is kept
+    assert stats.sha256 == file_sha256(path)
+
+
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\n\n", b"\r\n \t\r\n"])
+def test_empty_log_file_has_no_records(tmp_path, data):
+    path = write_bytes(tmp_path / "log_data" / "a.json", data)
+    rows, stats = parse(path, "log")
+    assert rows == [] and (stats.read, stats.rejected) == (0, 0)
+
+
+def test_log_event_becomes_a_typed_row(tmp_path):
+    path = write_log(tmp_path, "a.json", [
+        event(userId="42", ts=1541105830796, sessionId=583, itemInSession=3, length=298.05506,
+              registration=1540919166796.0, status=200),
+        event(page="Home", userId="", auth="Logged Out", song=None, artist=None, length=None,
+              firstName=None, lastName=None, gender=None, location=None, userAgent=None,
+              registration=None, level="free", method="GET", status=307),
+    ])
+    (play, home), stats = parse(path, "log")
+    assert (stats.song_plays, stats.other_pages) == (1, 1)
+    assert play["user_id"] == 42 and play["ts"] == 1541105830796 and play["session_id"] == 583
+    assert play["length"] == 298.05506 and play["page"] == "NextSong"
+    assert home["user_id"] is None and home["song"] is None and home["status"] == 307
+
+
+def test_pages_are_counted_apart_from_song_plays(tmp_path):
+    pages = ["NextSong", "Home", "Logout", "NextSong", "Error", "Settings"]
+    path = write_log(tmp_path, "a.json", [
+        event(page=p, itemInSession=i, **({} if p == "NextSong" else
+                                          {"song": None, "artist": None, "length": None}))
+        for i, p in enumerate(pages)])
+    _, stats = parse(path, "log")
+    assert (stats.read, stats.song_plays, stats.other_pages, stats.rejected) == (6, 2, 4, 0)
+
+
+# -- rejects: every reason --------------------------------------------------------------------
+
+BAD_EVENTS = {
+    "not JSON": ('{"ts": 1541105830796, "userId": ', "not valid JSON"),
+    "not an object": ("[1, 2, 3]", "not a JSON object (a array)"),
+    "a string": ('"NextSong"', "not a JSON object (a string)"),
+    "invalid UTF-8": (b'{"song": "Bj\xf6rk"}', "not valid JSON"),
+    "lone surrogate": (json.dumps(event(song="\ud83d")), "not valid JSON"),
+    "missing ts": (event(ts=None), "field 'ts' is null"),
+    "no ts key": ({k: v for k, v in event().items() if k != "ts"}, "missing required field 'ts'"),
+    "no userId key": ({k: v for k, v in event().items() if k != "userId"},
+                      "missing required field 'userId'"),
+    "no sessionId": ({k: v for k, v in event().items() if k != "sessionId"},
+                     "missing required field 'sessionId'"),
+    "no itemInSession": ({k: v for k, v in event().items() if k != "itemInSession"},
+                         "missing required field 'itemInSession'"),
+    "no page": ({k: v for k, v in event().items() if k != "page"}, "missing required field 'page'"),
+    "NextSong logged out": (event(userId="", auth="Logged Out"), "NextSong event without a userId"),
+    "NextSong without song": (event(song=None), "field 'song' is null"),
+    "userId not digits": (event(userId="seven"), "field 'userId' must be digits or empty"),
+    "userId a list": (event(userId=[7]), "field 'userId' must be a string, not a array"),
+    "ts a string": (event(ts="1541105830796"), "field 'ts' must be an integer, not a string"),
+    "ts a boolean": (event(ts=True), "field 'ts' must be an integer, not a boolean"),
+    "sessionId fractional": (event(sessionId=1.5), "field 'sessionId' must be an integer"),
+    "length a string": (event(length="200"), "field 'length' must be a number, not a string"),
+    "level a number": (event(level=1), "field 'level' must be a string, not a number"),
+    "NUL in text": (event(userAgent="Mozilla\u0000/5.0"), "field 'userAgent' holds a NUL"),
+    "negative ts": (event(ts=-1), "field 'ts' is out of range"),
+    "ts in year 3000": (event(ts=32503680000000), "field 'ts' is out of range"),
+    "ts beyond 64 bits": ('{"ts": 100000000000000000000000000000}', "field 'ts' is out of range"),
+    "sessionId beyond int32": (event(sessionId=2**31), "field 'sessionId' is out of range"),
+    "userId beyond int32": (event(userId=str(2**31)), "field 'userId' is out of range"),
+    "negative length": (event(length=-1.0), "field 'length' is out of range"),
+    "length overflows": ('{"length": 1e400}', "not valid JSON"),
+    "status 9999": (event(status=9999), "field 'status' is out of range"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_EVENTS))
+def test_each_bad_event_is_rejected_with_line_raw_text_and_reason(tmp_path, name):
+    bad, reason = BAD_EVENTS[name]
+    raw = bad if isinstance(bad, (str, bytes)) else json.dumps(bad)
+    raw_bytes = raw if isinstance(raw, bytes) else raw.encode()
+    good = json.dumps(event(itemInSession=9)).encode()
+    path = write_bytes(tmp_path / "log_data" / "a.json", good + b"\n\n" + raw_bytes + b"\n" + good)
+    rows, stats = parse(path, "log")
+    assert len(rows) == 2 and (stats.read, stats.rejected) == (3, 1)
+    assert stats.read == stats.song_plays + stats.other_pages + stats.rejected
+    ((line, text, why),) = stats.rejects
+    assert line == 3
+    assert why.startswith(reason), why
+    expected_raw = raw_bytes.decode("utf-8", "backslashreplace")
+    assert text == expected_raw
+    assert "\x00" not in text
+
+
+BAD_SONGS = {
+    "no song_id": ({k: v for k, v in song().items() if k != "song_id"},
+                   "missing required field 'song_id'"),
+    "empty song_id": (song(song_id=""), "field 'song_id' is empty"),
+    "null artist_id": (song(artist_id=None), "field 'artist_id' is null"),
+    "no title": ({k: v for k, v in song().items() if k != "title"},
+                 "missing required field 'title'"),
+    "duration a string": (song(duration="218"), "field 'duration' must be a number"),
+    "year fractional": (song(year=1999.5), "field 'year' must be an integer"),
+    "latitude out of range": (song(artist_latitude=91.0), "field 'artist_latitude' is out of range"),
+    "NUL in title": (song(title="a\u0000b"), "field 'title' holds a NUL"),
+    "not an object": ([song()], "not a JSON object (a array)"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_SONGS))
+def test_each_bad_song_is_rejected_with_its_reason(tmp_path, name):
+    bad, reason = BAD_SONGS[name]
+    path = write_song(tmp_path, "a.json", json.dumps(bad))
+    rows, stats = parse(path, "song")
+    assert rows == [] and (stats.read, stats.songs, stats.rejected) == (1, 0, 1)
+    ((line, raw, why),) = stats.rejects
+    assert line == 1 and raw == json.dumps(bad) and why.startswith(reason), why
+
+
+def test_a_literal_nul_byte_is_rejected_and_shown_escaped(tmp_path):
+    path = write_bytes(tmp_path / "log_data" / "a.json", b'{"ts": 1\x00}')
+    _, stats = parse(path, "log")
+    ((_, raw, reason),) = stats.rejects
+    assert raw == '{"ts": 1\\x00}' and reason.startswith("not valid JSON")
+
+
+def test_parsing_streams_a_large_file_in_flat_memory(tmp_path):
+    import tracemalloc
+
+    line = json.dumps(event(userAgent="x" * 500)).encode() + b"\n"
+    path = write_bytes(tmp_path / "log_data" / "big.json", line * 8000)  # ~6 MB
+    assert os.path.getsize(path) > 5_000_000
+    stats = FileStats()
+    st = path.stat()
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in parse_file(SourceFile(path, "log", st.st_size, st.st_mtime_ns),
+                                          0, stats))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 8000
+    assert peak < 1_000_000, f"peak {peak} bytes while streaming a 6 MB file"
