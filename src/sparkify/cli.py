@@ -14,6 +14,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from . import status as status_mod
+from .checks import DEFAULT_MAX_REJECT_SHARE, CheckResult, all_passed, run_checks
+from .checks import report as checks_report
 from .config import load_settings
 from .db import connect, database_name, ensure_database, redact, server_conninfo
 from .errors import SparkifyError
@@ -85,7 +87,9 @@ def init(drop: bool) -> None:
 @click.option("--full-refresh", is_flag=True, help="Empty the star and reload every file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any record was rejected.")
-def load_command(data_root: Path | None, full_refresh: bool, as_json: bool, strict: bool) -> None:
+@click.option("--no-check", is_flag=True, help="Skip the checks that run after the load.")
+def load_command(data_root: Path | None, full_refresh: bool, as_json: bool, strict: bool,
+                 no_check: bool) -> None:
     """Load new and changed JSON files under DATA_ROOT (default: ./data).
 
     DATA_ROOT holds song_data/ and log_data/. Files already loaded are skipped; a changed file
@@ -115,11 +119,17 @@ def load_command(data_root: Path | None, full_refresh: bool, as_json: bool, stri
     else:
         result = load(settings, root, full_refresh,
                       notify=lambda m: click.echo(m, err=True))
+    checked = None if no_check else run_checks(settings)
     if as_json:
-        click.echo(json.dumps(result.to_dict()))
+        payload = result.to_dict()
+        if checked is not None:
+            payload["checks"] = checks_report(checked)
+        click.echo(json.dumps(payload))
     else:
         _print_load_summary(result)
-    if strict and result.rejected:
+        if checked is not None:
+            _print_checks(checked)
+    if (strict and result.rejected) or (checked is not None and not all_passed(checked)):
         sys.exit(1)
 
 
@@ -231,6 +241,61 @@ def db_url() -> None:
     """
     settings = load_settings()
     click.echo(redact(server_conninfo(settings)))
+
+
+def _share(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    """A share given as a fraction (0.01) or a percentage (1%)."""
+    text = value.strip()
+    try:
+        share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a fraction (0.01) or a percentage (1%)")
+    if not 0 <= share <= 1:
+        raise click.BadParameter(f"{value!r} is not between 0 and 1 (0% and 100%)")
+    return share
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
+@click.option("--max-reject-share", default=str(DEFAULT_MAX_REJECT_SHARE), callback=_share,
+              show_default=True, metavar="SHARE",
+              help="Warn (not fail) above this share of rejected records: 0.01 or 1%.")
+def check(as_json: bool, max_reject_share: float) -> None:
+    """Check the schema, the classic INSERTs and the loaded data (exit 1 when any check fails).
+
+    \b
+    Example:
+      sparkify check
+      sparkify check --json --max-reject-share 5%
+    """
+    results = run_checks(load_settings(), max_reject_share=max_reject_share)
+    if as_json:
+        click.echo(json.dumps(checks_report(results)))
+    else:
+        _print_checks(results, every=True)
+    if not all_passed(results):
+        sys.exit(1)
+
+
+def _print_checks(results: list[CheckResult], every: bool = False) -> None:
+    """A table of the checks (with `every`, the passing ones too), then one summary line."""
+    shown = [r for r in results if every or not r.passed or r.warning]
+    if shown:
+        table = Table(title="Checks")
+        for column in ("check", "result", "detail"):
+            table.add_column(column, overflow="fold")
+        for r in shown:
+            mark = ("[red]FAIL" if not r.passed else "[yellow]warn" if r.warning
+                    else "[green]pass")
+            table.add_row(r.name, mark, r.detail)
+        console.print(table)
+    failed = sum(not r.passed for r in results)
+    warned = sum(r.warning for r in results)
+    note = f", {warned} warning(s)" if warned else ""
+    if failed:
+        console.print(f"[red]{failed} of {len(results)} checks failed{note}")
+    else:
+        console.print(f"[green]all {len(results)} checks passed[/]{note}")
 
 
 def main() -> None:
