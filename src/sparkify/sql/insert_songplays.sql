@@ -19,5 +19,8 @@ FROM staging.events e
 JOIN staging.files f USING (file_idx)
 LEFT JOIN matches m USING (file_idx, line)
 WHERE e.page = 'NextSong'
+  -- a replay rejected as a duplicate is no play, even when the event it repeats is another page
+  AND NOT EXISTS (SELECT 1 FROM staging.duplicates d
+                  WHERE d.file_idx = e.file_idx AND d.line = e.line)
 ORDER BY e.file_idx, e.line
 ON CONFLICT ON CONSTRAINT songplays_natural_key DO NOTHING;

@@ -1,16 +1,30 @@
--- Songs that arrive after their plays: give unmatched plays the ids of the batch's songs.
--- Same rule as insert_songplays.sql: title and artist name equal, length within 0.01 s,
--- the closest length (then the smallest song_id) winning.
-UPDATE public.songplays p
-SET song_id = m.song_id, artist_id = m.artist_id
-FROM (
-    SELECT DISTINCT ON (p.songplay_id) p.songplay_id, so.song_id, so.artist_id
+-- After a batch of songs: recompute the match of every play the batch can change, so that the
+-- result is the one a load from nothing gives. Those are the plays unmatched so far whose title
+-- is a title of the batch (songs that arrive after their plays), the plays matched to a song or
+-- artist of the batch (a changed file can change a duration or a name), and the plays whose
+-- song a reloaded file dropped (listed by forget_files.sql). Same rule as insert_songplays.sql:
+-- title and artist name equal, length within 0.01 s, the closest length (then the smallest
+-- song_id) winning.
+CREATE TEMP TABLE IF NOT EXISTS unmatched_plays (songplay_id bigint) ON COMMIT DROP;
+
+WITH touched AS (
+    SELECT p.songplay_id, p.song_title, p.artist_name, p.song_length
     FROM public.songplays p
-    JOIN public.songs so ON so.title = p.song_title
-    JOIN public.artists a ON a.artist_id = so.artist_id AND a.name = p.artist_name
-    WHERE p.song_id IS NULL
-      AND so.song_id IN (SELECT song_id FROM staging.songs)
-      AND abs(so.duration - p.song_length) <= 0.01
-    ORDER BY p.songplay_id, abs(so.duration - p.song_length), so.song_id
-) m
-WHERE p.songplay_id = m.songplay_id;
+    WHERE (p.song_id IS NULL AND p.song_title IN (SELECT title FROM staging.songs))
+       OR p.song_id IN (SELECT song_id FROM staging.songs)
+       OR p.artist_id IN (SELECT artist_id FROM staging.songs)
+       OR p.songplay_id IN (SELECT songplay_id FROM unmatched_plays)
+), best AS (
+    SELECT DISTINCT ON (t.songplay_id) t.songplay_id, so.song_id, so.artist_id
+    FROM touched t
+    JOIN public.songs so ON so.title = t.song_title
+    JOIN public.artists a ON a.artist_id = so.artist_id AND a.name = t.artist_name
+    WHERE abs(so.duration - t.song_length) <= 0.01
+    ORDER BY t.songplay_id, abs(so.duration - t.song_length), so.song_id
+)
+UPDATE public.songplays p
+SET song_id = b.song_id, artist_id = b.artist_id
+FROM touched t
+LEFT JOIN best b USING (songplay_id)
+WHERE p.songplay_id = t.songplay_id
+  AND (p.song_id, p.artist_id) IS DISTINCT FROM (b.song_id, b.artist_id);

@@ -4,8 +4,9 @@ INSERT INTO public.users AS u (user_id, first_name, last_name, gender, level, lo
 SELECT DISTINCT ON (e.user_id)
        e.user_id, e.first_name, e.last_name, e.gender, e.level, e.location, e.event_time
 FROM public.events e
+JOIN sparkify.manifest m ON m.file_id = e.source_file_id  -- ties: the later path, as on insert
 WHERE e.user_id IN (SELECT user_id FROM forgotten_users)
-ORDER BY e.user_id, e.event_time DESC, e.source_file_id DESC, e.source_line DESC
+ORDER BY e.user_id, e.event_time DESC, m.path DESC, e.source_line DESC
 ON CONFLICT (user_id) DO UPDATE SET
     first_name = excluded.first_name,
     last_name = excluded.last_name,
