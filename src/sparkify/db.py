@@ -80,8 +80,8 @@ def ensure_database(settings: Settings, database: str | None = None, drop: bool 
         if not exists:
             try:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-            except psycopg.errors.DuplicateDatabase:
-                pass  # created by a concurrent command
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                pass  # created by a concurrent command (which of the two errors depends on timing)
 
 
 def read_sql(name: str) -> str:
