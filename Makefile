@@ -13,8 +13,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The main job: load ./data into the embedded PostgreSQL and print the summary.
+# The main job: load ./data into the embedded PostgreSQL and print the summary. Without a
+# data/ folder (a fresh clone), first generate a demo month of about 30,000 events into it.
 run: install
+	@if [ ! -d data ]; then $(BIN)/sparkify generate data --demo; fi
 	$(BIN)/sparkify load data
 
 test: install

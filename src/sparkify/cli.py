@@ -298,5 +298,63 @@ def _print_checks(results: list[CheckResult], every: bool = False) -> None:
         console.print(f"[green]all {len(results)} checks passed[/]{note}")
 
 
+@cli.command("generate")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--events", "-n", type=click.IntRange(min=1),
+              help="Events to write, exactly (default 8,056, the sample's; or what --days implies).")
+@click.option("--days", type=click.IntRange(min=1), help="Days of activity, one log file each "
+              "(default 30).")
+@click.option("--users", type=click.IntRange(min=1), help="Users (default: 97 per 8,056 events).")
+@click.option("--songs", type=click.IntRange(min=1),
+              help="Songs in song_data (default: 71 per 8,056 events).")
+@click.option("--start-date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="First day, UTC (default 2018-11-01).")
+@click.option("--seed", type=int, help="Same seed, same bytes (default 42).")
+@click.option("--match-rate", type=click.FloatRange(0, 1),
+              help="Share of plays that name a catalog song exactly (default 0.2).")
+@click.option("--scale", type=click.FloatRange(min=0, min_open=True),
+              help="K times the sample: 8,056·K events, 71·K songs, 97·K users.")
+@click.option("--demo", is_flag=True, help="A month of 30,000 events (what `make run` loads).")
+@click.option("--force", is_flag=True, help="Replace song_data/ and log_data/ already in OUT.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
+def generate_command(out: Path, events: int | None, days: int | None, users: int | None,
+                     songs: int | None, start_date, seed: int | None, match_rate: float | None,
+                     scale: float | None, demo: bool, force: bool, as_json: bool) -> None:
+    """Write synthetic Sparkify data, in the source layout and format, into OUT.
+
+    OUT gets song_data/ (one song per file) and log_data/ (one JSON-lines file per day) that
+    `sparkify load OUT` takes like the real files. Same options and seed, same bytes.
+
+    \b
+    Example:
+      sparkify generate data --demo
+      sparkify generate /tmp/big --scale 100 --json
+    """
+    from .generate import GenerateConfig, generate
+
+    config = GenerateConfig.resolve(
+        events=events, days=days, users=users, songs=songs, seed=seed, match_rate=match_rate,
+        start_date=start_date.date() if start_date else None, scale=scale, demo=demo)
+    if not as_json and sys.stdout.isatty():
+        with Progress(TextColumn("[bold]generating"), BarColumn(),
+                      TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
+                      TextColumn("{task.fields[events]:,} events"), console=console,
+                      transient=True) as bar:
+            task = bar.add_task("generate", total=config.days, events=0)
+            result = generate(out, config, force=force, progress=lambda day, n: bar.update(
+                task, completed=day, events=n))
+    else:
+        result = generate(out, config, force=force)
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+        return
+    share = result.matched_plays / result.song_plays if result.song_plays else 0.0
+    console.print(
+        f"wrote {result.events:,} events ({result.song_plays:,} song plays, {share:.1%} of them "
+        f"songs in the catalog) over {config.days} days by {result.active_users:,} users, "
+        f"and {result.songs:,} songs to {out}/ in {result.seconds:.1f} s")
+    console.print(f"load it with: sparkify load {out}")
+
+
 def main() -> None:
     cli(prog_name="sparkify")
