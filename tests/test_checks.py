@@ -26,7 +26,8 @@ EXPECTED_NAMES = (
                                      "songplays.artist_id", "songs.artist_id", "events.user_id")]
     + [f"data.duplicates.{t}" for t in ("songplays", "users", "songs", "artists", "time", "events")]
     + ["data.time.covers_songplays", "data.time.parts", "data.users.level",
-       "data.songplays.song_match", "data.manifest.balance", "data.manifest.events",
+       "data.songplays.song_match", "data.manifest.balance", "data.rejects.duplicates",
+       "data.manifest.events",
        "data.manifest.songplays", "data.manifest.rejects", "data.manifest.songs",
        "data.manifest.artists", "data.rejects.share"]
 )
@@ -205,6 +206,26 @@ def test_rejects_over_the_share_warn_without_failing(settings, tmp_path):
     relaxed = {r.name: r for r in run_checks(settings, max_reject_share=0.5)}
     assert relaxed["data.rejects.share"].warning is False
     assert failures(relaxed.values()) == {}
+
+
+def test_a_duplicate_whose_original_is_gone_is_reported(settings, tmp_path):
+    home = {"page": "Home", "song": None, "artist": None, "length": None, "itemInSession": 1}
+    write_log(tmp_path, "a.json", [event(), event(**home)])
+    write_log(tmp_path, "b.json", [event(**home)])  # the same event again: a duplicate
+    load(settings, tmp_path, notify=lambda m: None)
+    results = run_checks(settings, max_reject_share=0.5)
+    assert failures(results) == {}
+    assert {r.name: r.detail for r in results}["data.rejects.duplicates"] == (
+        "every record rejected as a duplicate has its original in events")
+    # what a reload of a.json without that event leaves behind: the manifest agrees, the
+    # event is lost, only b.json's reject remembers it
+    break_db(settings, "DELETE FROM events WHERE item_in_session = 1",
+             "ALTER TABLE sparkify.manifest DROP CONSTRAINT manifest_check",
+             "UPDATE sparkify.manifest SET records_read = records_read - 1, "
+             "records_loaded = records_loaded - 1, other_pages = other_pages - 1 "
+             "WHERE path LIKE '%/a.json'")
+    found = failures(run_checks(settings, max_reject_share=0.5))
+    assert found == {"data.rejects.duplicates": f"1 at fault: {tmp_path / 'log_data/b.json'}:1"}
 
 
 # --- SQL sanity --------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from psycopg import pq, sql
 
 from .config import Settings
 from .db import connect
+from .load import DUPLICATE_REASON
 
 DEFAULT_MAX_REJECT_SHARE = 0.01
 
@@ -450,6 +451,10 @@ def data_checks(conn: psycopg.Connection,
     results += _faults(conn, "manifest_balance", {"manifest": "data.manifest.balance"},
                        "every file: read = loaded + rejected (log files: loaded = song plays "
                        "+ other pages)")
+    results += _faults(conn, "duplicate_originals",
+                       {"rejects.duplicates": "data.rejects.duplicates"},
+                       "every record rejected as a duplicate has its original in events",
+                       {"reason": DUPLICATE_REASON})
     totals_names = [f"data.manifest.{fact}" for fact in MANIFEST_FACTS] + [
         "data.manifest.songs", "data.manifest.artists", "data.rejects.share"]
     results += _guarded(conn, totals_names,
@@ -467,13 +472,13 @@ def _guarded(conn: psycopg.Connection, names: list[str],
         return [CheckResult(name, False, f"could not run: {_first(exc)}") for name in names]
 
 
-def _faults(conn: psycopg.Connection, query: str, names: dict[str, str],
-            ok: str) -> list[CheckResult]:
+def _faults(conn: psycopg.Connection, query: str, names: dict[str, str], ok: str,
+            params: dict | None = None) -> list[CheckResult]:
     """A query returning (subject, total, examples) per subject at fault: one result each."""
 
     def run(cur: psycopg.Cursor) -> list[CheckResult]:
-        found = {subject: (total, examples)
-                 for subject, total, examples in cur.execute(_check_sql(query)).fetchall()}
+        rows = cur.execute(_check_sql(query), params).fetchall()
+        found = {subject: (total, examples) for subject, total, examples in rows}
         return [_fault_result(names[subject], found.get(subject), ok) for subject in names]
 
     return _guarded(conn, list(names.values()), run)

@@ -1,0 +1,20 @@
+-- Records rejected as duplicates whose original (same sessionId, itemInSession and ts) is not
+-- in events: the file that held the original was reloaded without it, and the event is lost.
+-- The reject's raw line is the duplicate's JSON; a raw line that is not JSON finds nothing.
+WITH duplicates AS (
+    SELECT path, line_number,
+           CASE WHEN raw IS JSON OBJECT THEN raw::jsonb END AS record
+    FROM sparkify.rejects
+    WHERE reason = %(reason)s
+)
+SELECT 'rejects.duplicates' AS subject, count(*) AS total,
+       (array_agg(d.path || ':' || d.line_number ORDER BY d.path, d.line_number))[1:3]
+           AS examples
+FROM duplicates d
+WHERE NOT EXISTS (
+    SELECT FROM public.events e
+    WHERE e.session_id = (d.record ->> 'sessionId')::integer
+      AND e.item_in_session = (d.record ->> 'itemInSession')::integer
+      AND e.event_time = timestamptz 'epoch' + (d.record ->> 'ts')::bigint * interval '1 millisecond'
+)
+HAVING count(*) > 0;
