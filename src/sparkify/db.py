@@ -59,13 +59,16 @@ def connect(settings: Settings, database: str | None = None,
     try:
         return psycopg.connect(conninfo, autocommit=autocommit)
     except psycopg.OperationalError as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        # libpq's message names the socket or host it tried, then a hint: keep both, on one line
+        reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        reason = reason.removeprefix("connection failed: ") or type(exc).__name__
         if "does not exist" in reason and "database" in reason:
             raise SparkifyError(
                 f"database {database or database_name(settings)!r} does not exist; "
                 "run `sparkify init` (or `python create_tables.py`) first"
             ) from exc
-        hint = "check DATABASE_URL" if settings.external else "try `sparkify db start`"
+        hint = ("check DATABASE_URL (or the PG* variables)" if settings.external
+                else "try `sparkify db start`")
         raise SparkifyError(f"cannot reach the database ({redact(conninfo)}): {reason}; {hint}") from exc
 
 

@@ -1,0 +1,267 @@
+"""The `sparkify` command: help everywhere, one JSON object, one-line errors, the server commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from helpers import event, query, scalar, song, write_log, write_song
+
+from sparkify.cli import cli
+from sparkify.server import EmbeddedServer
+
+ENV_KEYS = ("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGSERVICE", "PGDATABASE")
+
+
+def invoke(*args: str, env: dict | None = None):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def sparkify(*args: str, env: dict, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The real command in its own process: real stdout, stderr and exit code."""
+    return subprocess.run([sys.executable, "-m", "sparkify", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def clean_env(**extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+    env.update(extra)
+    return env
+
+
+def assert_one_line_error(stderr: str, *fragments: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("sparkify: error: "), stderr
+    assert "Traceback" not in stderr
+    for fragment in fragments:
+        assert fragment in lines[0], stderr
+
+
+def all_commands(group: click.Group = cli, path: tuple[str, ...] = ()):
+    yield path
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from all_commands(command, (*path, name))
+        else:
+            yield (*path, name)
+
+
+# -- help -------------------------------------------------------------------------------------
+
+
+def test_every_command_has_help():
+    paths = list(all_commands())
+    assert {("init",), ("load",), ("status",), ("db", "start"), ("db", "stop"), ("db", "status"),
+            ("db", "url")} <= set(paths)
+    for path in paths:
+        result = invoke(*path, "--help")
+        assert result.exit_code == 0, (path, result.output)
+        assert result.output.startswith("Usage: "), path
+        if path:
+            # says what it does, beyond the usage line
+            assert len(result.output.strip().splitlines()) >= 3, path
+
+
+def test_python_dash_m_sparkify_is_the_command():
+    done = subprocess.run([sys.executable, "-m", "sparkify", "--help"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0 and "load" in done.stdout and done.stderr == ""
+
+
+# -- load -------------------------------------------------------------------------------------
+
+
+def small_root(root: Path) -> None:
+    write_song(root, "a.json", song())
+    write_log(root, "a.json", [event(), event(itemInSession=1, page="Home", song=None,
+                                              artist=None, length=None), "not json"])
+
+
+def test_load_json_prints_one_object_with_the_summary_keys(settings, tmp_path):
+    small_root(tmp_path)
+    result = CliRunner().invoke(cli, ["load", str(tmp_path), "--json"], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output  # 1 only when post-load checks fail
+    assert result.stdout.count("\n") == 1 and result.stdout.endswith("}\n")
+    payload = json.loads(result.stdout)
+    assert payload["tables"] == {"songplays": 1, "users": 1, "songs": 1, "artists": 1, "time": 1}
+    assert payload["songs"] == {"read": 1, "loaded": 1, "rejected": 0}
+    assert payload["events"] == {"read": 3, "song_plays": 1, "other_pages": 1, "rejected": 1}
+    assert isinstance(payload["seconds"], float) and payload["seconds"] >= 0
+    again = json.loads(invoke("load", str(tmp_path), "--json").stdout)
+    assert again["events"]["read"] == 0 and again["tables"] == payload["tables"]
+
+
+def test_load_summary_shows_read_loaded_and_rejected(settings, tmp_path):
+    small_root(tmp_path)
+    result = CliRunner().invoke(cli, ["load", str(tmp_path), "--no-check"]
+                                if "--no-check" in invoke("load", "--help").output
+                                else ["load", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "songs" in out and "events" in out and "rejected" in out
+    events_row = next(line for line in out.splitlines() if line.strip(" │|").startswith("events"))
+    assert [c.strip() for c in events_row.strip(" │|").split("│")][1:] == ["3", "2", "1", "1", "1"]
+    assert "1 records rejected" in out
+
+
+def test_load_strict_exits_1_when_records_were_rejected(settings, tmp_path):
+    small_root(tmp_path)
+    result = CliRunner().invoke(cli, ["load", str(tmp_path), "--strict", "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["events"]["rejected"] == 1
+
+
+@pytest.mark.parametrize("case", ["missing", "a file", "no data folders"])
+def test_a_wrong_data_root_is_one_line_and_exit_2(settings, tmp_path, case):
+    root = tmp_path / "root"
+    if case == "a file":
+        root.write_text("{}")
+    elif case == "no data folders":
+        root.mkdir()
+    result = CliRunner().invoke(cli, ["load", str(root), "--json"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert_one_line_error(result.stderr, str(root))
+
+
+def test_load_without_argument_reads_data_under_the_current_folder(settings, tmp_path,
+                                                                    monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    missing = CliRunner().invoke(cli, ["load"])
+    assert missing.exit_code == 2
+    assert_one_line_error(missing.stderr, "data")
+    small_root(tmp_path / "data")
+    result = CliRunner().invoke(cli, ["load", "--json"])
+    assert json.loads(result.stdout)["events"]["read"] == 3
+
+
+def test_an_unreachable_database_is_one_line_and_exit_2(tmp_path):
+    nowhere = tmp_path / "no-server"
+    nowhere.mkdir()
+    small_root(tmp_path)
+    for env in (clean_env(DATABASE_URL=f"postgresql://app:s3cret@/sparkifydb?host={nowhere}"),
+                clean_env(PGHOST=str(nowhere), PGPASSWORD="s3cret")):
+        done = sparkify("load", str(tmp_path), "--json", env=env)
+        assert done.returncode == 2, done
+        assert done.stdout == ""
+        assert_one_line_error(done.stderr, "cannot reach the database", str(nowhere))
+        assert "s3cret" not in done.stderr
+    done = sparkify("status", env=clean_env(DATABASE_URL=f"postgresql:///x?host={nowhere}"))
+    assert done.returncode == 2
+    assert_one_line_error(done.stderr, "cannot reach the database")
+
+
+def test_database_url_names_the_server_and_no_embedded_one_starts(settings, pg_server, tmp_path):
+    url = EmbeddedServer(pg_server.home).url(settings.database)
+    home = tmp_path / "unused-home"
+    small_root(tmp_path)
+    env = clean_env(DATABASE_URL=url, SPARKIFY_HOME=str(home))
+    env.pop("SPARKIFY_DATABASE", None)  # the database comes from the URL
+    done = sparkify("load", str(tmp_path), "--json", env=env)
+    assert done.returncode in (0, 1), done.stderr
+    assert json.loads(done.stdout)["tables"]["songplays"] == 1
+    assert scalar(settings, "SELECT count(*) FROM songplays") == 1
+    assert not home.exists()
+    assert sparkify("db", "start", env=env).returncode == 2
+
+
+def test_init_creates_the_database_when_absent(pg_server, monkeypatch):
+    name = f"sparkify_test_init_{os.getpid()}"
+    monkeypatch.setenv("SPARKIFY_DATABASE", name)
+    result = CliRunner().invoke(cli, ["init"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert scalar(replace(pg_server, database="postgres"),
+                  "SELECT count(*) FROM pg_database WHERE datname = %s", [name]) == 1
+    tables = query(replace(pg_server, database=name), """
+        SELECT table_name FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_type = 'BASE TABLE'""")
+    assert {"songplays", "users", "songs", "artists", "time"} <= {t for (t,) in tables}
+
+
+# -- db url -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://analyst:s3cret@db.example.com:6543/warehouse",
+    "postgresql://analyst@db.example.com/warehouse?password=s3cret&sslmode=require",
+    "host=db.example.com user=analyst password=s3cret dbname=warehouse",
+    "postgresql://analyst:s%33cret@db.example.com/warehouse",
+])
+def test_db_url_never_prints_the_password(url):
+    result = invoke("db", "url", env=clean_env(DATABASE_URL=url))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "s3cret" not in out and "s%33cret" not in out and "password" not in out
+    assert "db.example.com" in out and "analyst" in out and "warehouse" in out
+
+
+def test_db_url_of_the_embedded_server_reaches_it(settings):
+    url = invoke("db", "url").stdout.strip()
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT current_database()").fetchone()[0] == settings.database
+
+
+# -- db start / status / stop on a home of its own --------------------------------------------
+
+
+@pytest.fixture
+def own_home(tmp_path):
+    """A SPARKIFY_HOME of this test's own; its server is stopped and removed afterwards."""
+    home = tmp_path / "home"
+    yield home
+    server = EmbeddedServer(home)
+    try:
+        server.stop()
+    finally:
+        if server.server_dir != home / "server":  # as root, the data lives outside the home
+            shutil.rmtree(server.server_dir, ignore_errors=True)
+
+
+def test_db_start_status_reuse_and_stop(own_home, tmp_path):
+    env = clean_env(SPARKIFY_HOME=str(own_home))
+    env.pop("SPARKIFY_DATABASE", None)
+    parent_mode = tmp_path.stat().st_mode
+
+    stopped = sparkify("db", "status", env=env)
+    assert stopped.returncode == 1 and "stopped" in stopped.stdout
+
+    started = sparkify("db", "start", env=env)
+    assert started.returncode == 0, started.stderr
+    assert started.stderr == ""
+    info = EmbeddedServer(own_home).running_info()
+    assert info is not None
+
+    running = sparkify("db", "status", env=env)
+    assert running.returncode == 0 and f"pid {info['pid']}" in running.stdout
+
+    again = sparkify("db", "start", env=env)  # a second command reuses the running server
+    assert again.returncode == 0 and again.stderr == ""
+    assert EmbeddedServer(own_home).running_info()["pid"] == info["pid"]
+    url = sparkify("db", "url", env=env).stdout.strip()
+    assert "sparkifydb" in url and info["socket_dir"] in url
+    import psycopg
+
+    with psycopg.connect(url) as conn:  # `db start` created sparkifydb
+        assert conn.execute("SELECT current_database()").fetchone()[0] == "sparkifydb"
+
+    # run as root, no folder of the user's was opened to others
+    assert tmp_path.stat().st_mode == parent_mode
+    assert not parent_mode & (stat.S_IROTH | stat.S_IXOTH)
+
+    done = sparkify("db", "stop", env=env)
+    assert done.returncode == 0 and "stopped" in done.stdout
+    assert EmbeddedServer(own_home).running_info() is None
+    assert sparkify("db", "status", env=env).returncode == 1
+    assert "not running" in sparkify("db", "stop", env=env).stdout
