@@ -55,6 +55,11 @@ def _reachable_by_others(path: Path) -> bool:
     return True
 
 
+def _fits(socket_dir: Path) -> bool:
+    """Whether the socket's path fits in sun_path, counted in bytes, not characters."""
+    return len(os.fsencode(socket_dir / f".s.PGSQL.{PORT}")) <= SOCKET_PATH_MAX
+
+
 @dataclass(frozen=True)
 class EmbeddedServer:
     home: Path
@@ -76,10 +81,15 @@ class EmbeddedServer:
 
     def socket_dir(self) -> Path:
         """The folder of the socket: the data folder, or a short one when that path is too long."""
-        if len(str(self.pgdata / f".s.PGSQL.{PORT}")) <= SOCKET_PATH_MAX:
+        if _fits(self.pgdata):
             return self.pgdata
         digest = hashlib.sha256(str(self.pgdata).encode()).hexdigest()[:12]
-        return Path(tempfile.gettempdir()) / f"sparkify-{digest}"
+        # TMPDIR can itself be deep; /tmp is short everywhere
+        for base in (Path(tempfile.gettempdir()), Path("/tmp")):
+            folder = base / f"sparkify-{digest}"
+            if _fits(folder):
+                return folder
+        return folder
 
     # -- state -------------------------------------------------------------------------------
 
