@@ -25,5 +25,13 @@ test: install
 lint: install
 	$(BIN)/ruff check src tests bench *.py
 
+# Loader vs floor vs row-by-row at K = 1, 10, 100; writes bench/RESULTS.md (bench/README.md).
+bench: install
+	$(BIN)/python bench/run.py --scales 1,10,100
+
+# The same at K = 1,000 (8 million events), in its own section of bench/RESULTS.md.
+bench-large: install
+	$(BIN)/python bench/run.py --scales 1000 --section large
+
 clean:
 	rm -rf $(VENV) .pytest_cache
