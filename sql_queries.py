@@ -7,12 +7,13 @@ key needs.
 """
 
 from sparkify.db import read_sql
-from sparkify.schema import CREATE_FILES, DROP_STATEMENTS
+from sparkify.schema import DROP_STATEMENTS, table_statements, view_statements
 
 # DROP TABLES
 
 songplay_table_drop, event_table_drop, user_table_drop, song_table_drop, artist_table_drop, \
-    time_table_drop, staging_schema_drop, bookkeeping_schema_drop = DROP_STATEMENTS
+    time_table_drop, staging_schema_drop, staging2_schema_drop, bookkeeping_schema_drop = \
+    DROP_STATEMENTS
 
 # CREATE TABLES
 
@@ -41,5 +42,5 @@ song_select = read_sql("song_select")
 
 # QUERY LISTS
 
-create_table_queries = [read_sql(name) for name in CREATE_FILES]
+create_table_queries = table_statements() + view_statements()  # views last
 drop_table_queries = list(DROP_STATEMENTS)

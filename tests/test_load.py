@@ -445,9 +445,6 @@ def test_two_loads_at_once_never_duplicate(settings, tmp_path):
         """) == [(240, 240, 12, 0)]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: load.py runs schema.create_all before it takes "
-                   "the load lock, so two loads creating the schema at once collide in the "
-                   "catalog (duplicate key ... pg_namespace / pg_type)")
 def test_two_loads_at_once_on_a_database_without_tables(pg_server, tmp_path):
     name = f"sparkify_test_fresh_{os.getpid()}"
     with connect(pg_server, "postgres", autocommit=True) as conn:

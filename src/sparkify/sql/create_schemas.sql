@@ -2,3 +2,4 @@
 -- analysts query: the star and the events fact.
 CREATE SCHEMA IF NOT EXISTS sparkify;
 CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS staging2;  -- the loader's second staging slot

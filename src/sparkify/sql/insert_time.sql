@@ -1,11 +1,14 @@
--- Start times of the batch's song plays, broken into parts in UTC.
+-- Start times of the batch's song plays, broken into parts in UTC (date_part on the UTC wall
+-- clock: the same whatever the session's TimeZone, and cheaper than numeric extract()).
 INSERT INTO public.time (start_time, hour, day, week, month, year, weekday)
-SELECT t, extract(hour FROM t AT TIME ZONE 'UTC'), extract(day FROM t AT TIME ZONE 'UTC'),
-       extract(week FROM t AT TIME ZONE 'UTC'), extract(month FROM t AT TIME ZONE 'UTC'),
-       extract(year FROM t AT TIME ZONE 'UTC'), extract(isodow FROM t AT TIME ZONE 'UTC')
+SELECT t, date_part('hour', utc), date_part('day', utc), date_part('week', utc),
+       date_part('month', utc), date_part('year', utc), date_part('isodow', utc)
 FROM (
-    SELECT DISTINCT timestamptz 'epoch' + ts * interval '1 millisecond' AS t
-    FROM staging.events
-    WHERE page = 'NextSong'
-) plays
+    SELECT t, t AT TIME ZONE 'UTC' AS utc
+    FROM (
+        SELECT DISTINCT timestamptz 'epoch' + ts * interval '1 millisecond' AS t
+        FROM staging.events
+        WHERE page = 'NextSong'
+    ) plays
+) parts
 ON CONFLICT (start_time) DO NOTHING;

@@ -1,13 +1,21 @@
 -- Users of the batch's logged-in events, from each user's latest event by ts (ties: the later
 -- file and line). An older event never overwrites a newer one, whatever the load order.
+-- `latest` narrows the batch to each user's last instant first, so only a handful of rows
+-- are sorted.
+WITH latest AS (
+    SELECT user_id, max(ts) AS ts
+    FROM staging.events
+    WHERE user_id IS NOT NULL
+    GROUP BY user_id
+)
 INSERT INTO public.users AS u (user_id, first_name, last_name, gender, level, location, last_seen_at)
 SELECT DISTINCT ON (e.user_id)
        e.user_id, e.first_name, e.last_name, e.gender, e.level, e.location,
        timestamptz 'epoch' + e.ts * interval '1 millisecond'
 FROM staging.events e
+JOIN latest USING (user_id, ts)
 JOIN staging.files f USING (file_idx)
-WHERE e.user_id IS NOT NULL
-ORDER BY e.user_id, e.ts DESC, f.path DESC, e.line DESC
+ORDER BY e.user_id, f.path DESC, e.line DESC
 ON CONFLICT (user_id) DO UPDATE SET
     first_name = excluded.first_name,
     last_name = excluded.last_name,

@@ -1,0 +1,66 @@
+-- co_listening_recommendations(user_id, how_many): item-to-item co-listening. Songs are
+-- (title, artist name) as the events named them. For a song t the user has never played:
+--   score(t) = sum over the user's played songs s of co(s, t),
+--   co(s, t) = number of other users who played both s and t,
+-- computed as: each other user v who shares k of the user's songs adds k to every song v played.
+-- because_* names the user's played song s with the largest co(s, t) (ties: the one the user
+-- played most, then title and artist in byte order). Order: score, then co-listeners who
+-- played it, then title and artist (byte order), so equal data gives equal answers.
+-- Empty for a user with no plays or whose songs nobody else played: see recommend_songs.
+-- Example: SELECT * FROM co_listening_recommendations(49, 5);
+CREATE OR REPLACE FUNCTION public.co_listening_recommendations(p_user_id integer,
+                                                               p_limit integer DEFAULT 10)
+RETURNS TABLE (rank integer, song text, artist text, score bigint, listeners bigint,
+               because_song text, because_artist text)
+LANGUAGE sql STABLE AS $$
+WITH mine AS (
+    SELECT song_title, artist_name, count(*) AS my_plays
+    FROM public.songplays
+    WHERE user_id = p_user_id
+    GROUP BY song_title, artist_name
+), neighbour_seeds AS (        -- (other user, one of my songs they played)
+    SELECT DISTINCT p.user_id, p.song_title, p.artist_name
+    FROM public.songplays p
+    JOIN mine m USING (song_title, artist_name)
+    WHERE p.user_id <> p_user_id
+), neighbours AS (
+    SELECT user_id, count(*) AS shared FROM neighbour_seeds GROUP BY user_id
+), neighbour_songs AS (        -- (other user, a song they played that I never did)
+    SELECT DISTINCT p.user_id, p.song_title, p.artist_name
+    FROM public.songplays p
+    JOIN neighbours n USING (user_id)
+    WHERE NOT EXISTS (SELECT 1 FROM mine m
+                      WHERE m.song_title = p.song_title AND m.artist_name = p.artist_name)
+), ranked AS (
+    SELECT ns.song_title, ns.artist_name, sum(n.shared)::bigint AS score,
+           count(*) AS listeners,
+           row_number() OVER (ORDER BY sum(n.shared) DESC, count(*) DESC,
+                                       ns.song_title COLLATE "C",
+                                       ns.artist_name COLLATE "C")::integer AS rank
+    FROM neighbour_songs ns
+    JOIN neighbours n USING (user_id)
+    GROUP BY ns.song_title, ns.artist_name
+), picked AS (
+    SELECT * FROM ranked WHERE rank <= p_limit
+), picked_listeners AS MATERIALIZED (   -- (pick, other user who played it): small
+    SELECT t.rank, nt.user_id
+    FROM picked t
+    JOIN neighbour_songs nt ON nt.song_title = t.song_title AND nt.artist_name = t.artist_name
+), because AS (                -- co(s, t) for each picked t and each of my songs s
+    SELECT DISTINCT ON (pl.rank) pl.rank, s.song_title AS because_song,
+           s.artist_name AS because_artist
+    FROM picked_listeners pl
+    JOIN neighbour_seeds s ON s.user_id = pl.user_id
+    JOIN mine m ON m.song_title = s.song_title AND m.artist_name = s.artist_name
+    GROUP BY pl.rank, s.song_title, s.artist_name, m.my_plays
+    ORDER BY pl.rank, count(*) DESC, m.my_plays DESC, s.song_title COLLATE "C",
+             s.artist_name COLLATE "C"
+)
+SELECT p.rank, p.song_title, p.artist_name, p.score, p.listeners, b.because_song,
+       b.because_artist
+FROM picked p
+JOIN because b USING (rank)
+ORDER BY p.rank
+$$;
+COMMENT ON FUNCTION public.co_listening_recommendations(integer, integer) IS
+    'Q8: songs a user never played, ranked by item-to-item co-listening, each with the played song behind it.';

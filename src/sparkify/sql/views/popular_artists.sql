@@ -1,0 +1,13 @@
+-- Q1 Most popular artists: plays per artist name as the event gave it (catalog-independent).
+-- songs = distinct titles played; rank: 1 = most played, ties by name (byte order).
+-- Example: SELECT artist, plays FROM popular_artists WHERE rank <= 10 ORDER BY rank;
+CREATE OR REPLACE VIEW public.popular_artists AS
+SELECT row_number() OVER (ORDER BY count(*) DESC, artist_name COLLATE "C")::integer AS rank,
+       artist_name AS artist,
+       count(*) AS plays,
+       count(DISTINCT user_id) AS listeners,
+       count(DISTINCT song_title) AS songs
+FROM public.songplays
+GROUP BY artist_name;
+COMMENT ON VIEW public.popular_artists IS
+    'Q1: plays, listeners and distinct songs per artist name; rank 1 = most played.';

@@ -1,0 +1,119 @@
+"""Stage a batch: parse its files and COPY their rows, rejects and counts into a staging slot.
+
+Parsing is Python work and the transform is database work, so on two cores they should run at
+once: `StagingWorker` stages the next batch in a second process, with its own connection,
+while the loading process transforms the current one from the other slot.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+from collections.abc import Callable
+
+import psycopg
+from psycopg import sql
+
+from .config import Settings
+from .db import connect
+from .errors import SparkifyError
+from .extract import EVENT_COLUMNS, SONG_COLUMNS, FileStats, SourceFile, parse_file
+
+Batch = list[tuple[SourceFile, bool]]  # (file, replaces an earlier version of it)
+STAGING_TABLES = ("files", "songs", "events", "rejects", "duplicates")
+FILE_COLUMNS = ("file_idx", "path", "kind", "size_bytes", "mtime_ns", "sha256", "records_read",
+                "rejected", "song_plays", "other_pages", "reloaded")
+
+
+def _copy_statement(slot: str, table: str, columns: tuple[str, ...]) -> sql.Composed:
+    return sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(slot, table), sql.SQL(", ").join(map(sql.Identifier, columns)))
+
+
+def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
+                progress: Callable[[SourceFile], None] | None = None) -> None:
+    """Empty `slot`, then fill it with the batch (one transaction, committed on return)."""
+    kind = batch[0][0].kind
+    table, columns = ("songs", SONG_COLUMNS) if kind == "song" else ("events", EVENT_COLUMNS)
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(sql.SQL("TRUNCATE {}").format(
+            sql.SQL(", ").join(sql.Identifier(slot, t) for t in STAGING_TABLES)))
+        stats: list[FileStats] = []
+        with cur.copy(_copy_statement(slot, table, columns)) as copy:
+            for idx, (source, _) in enumerate(batch):
+                file_stats = FileStats()
+                for row in parse_file(source, idx, file_stats):
+                    copy.write_row(row)
+                stats.append(file_stats)
+                if progress:
+                    progress(source)
+        with cur.copy(_copy_statement(slot, "rejects", ("file_idx", "line", "raw", "reason"))) \
+                as copy:
+            for idx, file_stats in enumerate(stats):
+                for line, raw, reason in file_stats.rejects:
+                    copy.write_row((idx, line, raw, reason))
+        with cur.copy(_copy_statement(slot, "files", FILE_COLUMNS)) as copy:
+            for idx, ((source, reloaded), s) in enumerate(zip(batch, stats, strict=True)):
+                copy.write_row((idx, str(source.path), kind, source.size, source.mtime_ns,
+                                s.sha256, s.read, s.rejected, s.song_plays, s.other_pages,
+                                reloaded))
+
+
+def _worker_main(settings: Settings, jobs, results) -> None:
+    """Second process: stage each (slot, batch) job; report progress, completion or error."""
+    try:
+        with connect(settings, autocommit=True) as conn:
+            while (job := jobs.get()) is not None:
+                slot, batch = job
+                stage_batch(conn, slot, batch,
+                            progress=lambda source: results.put(("file", source)))
+                results.put(("staged", slot))
+    except SparkifyError as exc:
+        results.put(("error", str(exc)))
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        results.put(("error", f"database error while staging: {first}"))
+    except Exception as exc:  # noqa: BLE001 - reported by the parent as one line
+        results.put(("error", f"staging failed: {type(exc).__name__}: {exc}"))
+
+
+class StagingWorker:
+    """A second process that stages batches while this one transforms."""
+
+    def __init__(self, settings: Settings, progress: Callable[[SourceFile], None] | None) -> None:
+        # spawn, not fork: a forked child would share this process's open connection
+        context = mp.get_context("spawn")
+        self._jobs = context.Queue()
+        self._results = context.Queue()
+        self._progress = progress
+        self._process = context.Process(target=_worker_main,
+                                        args=(settings, self._jobs, self._results), daemon=True)
+        self._process.start()
+
+    def submit(self, slot: str, batch: Batch) -> None:
+        self._jobs.put((slot, batch))
+
+    def wait(self, slot: str) -> None:
+        """Block until `slot` is staged; pass progress on; raise a worker error as one line."""
+        while True:
+            try:
+                kind, value = self._results.get(timeout=1.0)
+            except queue.Empty:
+                if not self._process.is_alive():
+                    raise SparkifyError("the staging process died unexpectedly") from None
+                continue
+            if kind == "file":
+                if self._progress:
+                    self._progress(value)
+            elif kind == "staged" and value == slot:
+                return
+            elif kind == "error":
+                raise SparkifyError(value)
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            self._jobs.put(None)
+            self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
