@@ -638,3 +638,59 @@ def test_time_is_utc_whatever_the_session_time_zone(settings, tmp_path, monkeypa
     assert [r[1:] for r in rows[1:]] == [(11, 30, 52, 12, 2018, 7), (11, 31, 1, 12, 2018, 1)]
     assert sorted(r[0] for r in query(settings, "SELECT start_time FROM songplays")) == [
         datetime.fromtimestamp(ts / 1000, UTC) for ts in sorted(TZ_PLAYS)]
+
+
+# -- the schema the load fills ----------------------------------------------------------------
+
+
+def test_the_star_has_keys_types_and_not_null_where_the_source_always_gives(settings):
+    keys = dict(query(settings, """
+        SELECT r.relname, pg_get_constraintdef(c.oid)
+        FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
+        JOIN pg_namespace n ON n.oid = r.relnamespace
+        WHERE n.nspname = 'public' AND c.contype = 'p'"""))
+    assert keys.items() >= {
+        "songplays": "PRIMARY KEY (songplay_id)", "users": "PRIMARY KEY (user_id)",
+        "songs": "PRIMARY KEY (song_id)", "artists": "PRIMARY KEY (artist_id)",
+        "time": "PRIMARY KEY (start_time)", "events": "PRIMARY KEY (event_id)"}.items()
+    tables = {t for (t,) in query(settings, """
+        SELECT table_name FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_type = 'BASE TABLE'""")}
+    assert tables <= set(keys), "every table has a primary key"
+    foreign = {d for (d,) in query(settings, """
+        SELECT pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid = 'public.songplays'::regclass AND contype = 'f'""")}
+    assert foreign == {"FOREIGN KEY (start_time) REFERENCES \"time\"(start_time)",
+                       "FOREIGN KEY (user_id) REFERENCES users(user_id)",
+                       "FOREIGN KEY (song_id) REFERENCES songs(song_id)",
+                       "FOREIGN KEY (artist_id) REFERENCES artists(artist_id)"}
+    assert scalar(settings, """
+        SELECT pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid = 'public.songplays'::regclass AND contype = 'u'""") == (
+        "UNIQUE (session_id, item_in_session, start_time)")
+    columns = {(t, c): (ty, nullable) for t, c, ty, nullable in query(settings, """
+        SELECT table_name, column_name, data_type, is_nullable = 'YES'
+        FROM information_schema.columns WHERE table_schema = 'public'""")}
+    assert columns["songplays", "start_time"] == ("timestamp with time zone", False)
+    assert columns["songplays", "user_id"] == ("integer", False)
+    assert columns["songplays", "song_id"][1] and columns["songplays", "artist_id"][1]
+    assert columns["songplays", "session_id"] == ("integer", False)
+    assert columns["songs", "duration"] == ("double precision", False)
+    assert columns["artists", "latitude"] == ("double precision", True)
+    assert columns["users", "level"] == ("text", False)
+    assert columns["time", "weekday"][1] is False
+    # staging and bookkeeping live outside public
+    assert scalar(settings, """
+        SELECT count(*) FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_name IN ('manifest', 'rejects', 'files')""") == 0
+    with pytest.raises(psycopg.errors.UniqueViolation), connect(settings) as conn:
+        for _ in range(2):  # the natural key: a replayed event cannot become a second play
+            conn.execute("""
+                INSERT INTO users (user_id, level, last_seen_at) VALUES (1, 'free', now())
+                ON CONFLICT DO NOTHING;
+                INSERT INTO time VALUES ('2018-11-01 00:00+00', 0, 1, 44, 11, 2018, 4)
+                ON CONFLICT DO NOTHING;
+                INSERT INTO songplays (start_time, user_id, level, session_id, item_in_session,
+                                       song_title, artist_name, song_length, source_file_id,
+                                       source_line)
+                VALUES ('2018-11-01 00:00+00', 1, 'free', 1, 1, 's', 'a', 1, 1, 1)""")
