@@ -19,7 +19,13 @@ run: install
 	@if [ ! -d data ]; then $(BIN)/sparkify generate data --demo; fi
 	$(BIN)/sparkify load data
 
+# The browser tests need Debian's chromium: installed here when missing and we are root.
 test: install
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "could not install chromium: the browser tests will be skipped"; \
+	fi
 	$(BIN)/pytest -q
 
 lint: install

@@ -298,6 +298,77 @@ def _print_checks(results: list[CheckResult], every: bool = False) -> None:
         console.print(f"[green]all {len(results)} checks passed[/]{note}")
 
 
+@cli.command()
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a self-contained HTML report with charts ('-': stdout).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
+@click.option("--user", "user_id", type=int, help="Report on one user: favourites, "
+              "sessions, level changes, recommendations.")
+def report(html_file: Path | None, as_json: bool, user_id: int | None) -> None:
+    """Answer the analytics team's questions from the warehouse's views.
+
+    Popularity, activity by hour/weekday/day, trends, engagement, preferences, demographics,
+    conversion, recommendations and platform health. All times are UTC.
+
+    \b
+    Example:
+      sparkify report
+      sparkify report --html report.html
+      sparkify report --json | jq .top_songs
+      sparkify report --user 49
+    """
+    from .report import collect, collect_user, html, terminal
+
+    settings = load_settings()
+    data = collect(settings) if user_id is None else collect_user(settings, user_id)
+    if html_file is not None:
+        page = html.render(data) if user_id is None else html.render_user(data)
+        if str(html_file) == "-":
+            click.echo(page)
+            return
+        try:
+            html_file.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise SparkifyError(f"cannot write {html_file}: {exc.strerror}") from exc
+        click.echo(f"wrote {html_file}", err=as_json)
+    if as_json:
+        click.echo(json.dumps(data))
+    elif html_file is None:
+        (terminal.render if user_id is None else terminal.render_user)(data, console)
+
+
+@cli.command("recommend")
+@click.argument("user_id", type=int)
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="How many songs.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list and nothing else.")
+def recommend_command(user_id: int, limit: int, as_json: bool) -> None:
+    """Songs USER_ID has never played, ranked by what listeners like them also played.
+
+    Item-to-item co-listening: each pick names the played song that led to it. A user with
+    no usable history gets the most played songs instead (basis: popularity).
+
+    \b
+    Example:
+      sparkify recommend 49 --limit 5
+      sparkify recommend 49 --json
+    """
+    from rich.text import Text
+
+    from .recommend import recommend
+
+    picks = recommend(load_settings(), user_id, limit)
+    if as_json:
+        click.echo(json.dumps([p.to_dict() for p in picks]))
+        return
+    table = Table(title=f"Recommendations for user {user_id}")
+    for column in ("#", "song", "artist", "score", "why"):
+        table.add_column(column, justify="right" if column in ("#", "score") else "left")
+    for rank, p in enumerate(picks, start=1):
+        table.add_row(str(rank), Text(p.song), Text(p.artist), f"{p.score:,}", Text(p.reason))
+    console.print(table)
+
+
 @cli.command("generate")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--events", "-n", type=click.IntRange(min=1),

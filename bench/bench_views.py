@@ -1,0 +1,189 @@
+"""How fast the analytics views answer on a generated data set (100x the sample by default).
+
+    python bench/bench_views.py [--scale 100] [--runs 5] [--output bench/RESULTS.md]
+    python bench/bench_views.py --explain user_sessions     # the plan of one view
+
+Data comes from `sparkify generate --scale K --seed S` into bench/cache/data/kK-seedS/ (shared
+with bench/run.py, reused when present) and is loaded into the database `sparkify_bench_views`
+of an embedded server of its own (SPARKIFY_HOME=bench/cache/views-home; the load is
+incremental, so a second run only checks the files). DATABASE_URL and PG* are ignored: this
+never touches a server of yours.
+
+Each view is timed as an analyst would use it: `SELECT * FROM view`, every row fetched by the
+client. The first run and the median of --runs are reported, after ANALYZE. Per-user
+questions are timed for the heaviest user (the worst case) and a median one; `report` is the
+whole `sparkify report --json` data collection. The target is under a second each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CACHE = REPO / "bench" / "cache"
+DATABASE = "sparkify_bench_views"
+SECTION = "## Analytics views on 100× data"
+BUDGET_S = 1.0
+
+
+def _settings(home: Path):
+    for name in ("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGSERVICE", "PGDATABASE"):
+        os.environ.pop(name, None)
+    os.environ["SPARKIFY_HOME"] = str(home)
+    os.environ["SPARKIFY_DATABASE"] = DATABASE
+    from sparkify.config import load_settings
+
+    return load_settings()
+
+
+def prepare(scale: float, seed: int, home: Path) -> tuple[object, dict]:
+    """Generate (once) and load (incrementally) the data; return settings and table sizes."""
+    from sparkify.generate import GenerateConfig, generate
+    from sparkify.load import load
+
+    data = CACHE / "data" / f"k{scale:g}-seed{seed}"
+    if not (data / "log_data").is_dir():
+        print(f"generating {data} ...", file=sys.stderr)
+        generate(data, GenerateConfig.resolve(scale=scale, seed=seed), force=True)
+    settings = _settings(home)
+    started = time.perf_counter()
+    result = load(settings, data, notify=lambda m: print(m, file=sys.stderr))
+    print(f"load: {result.files_loaded} files loaded, {result.files_skipped} unchanged, "
+          f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    from sparkify.db import connect
+
+    with connect(settings, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+        sizes = dict(conn.execute(
+            "SELECT 'events', count(*) FROM events UNION ALL "
+            "SELECT 'songplays', count(*) FROM songplays UNION ALL "
+            "SELECT 'users', count(*) FROM users").fetchall())
+    return settings, sizes
+
+
+def cases(conn) -> list[tuple[str, str, list]]:
+    """(label, query, params): every view, then the per-user questions and functions."""
+    from psycopg import sql
+
+    from sparkify.schema import VIEW_FILES
+
+    out = []
+    views = {name for (name,) in conn.execute(
+        "SELECT viewname FROM pg_views WHERE schemaname = 'public'").fetchall()}
+    for path in VIEW_FILES:
+        name = path.split("/")[1]
+        if name in views:
+            out.append((name, sql.SQL("SELECT * FROM {}").format(
+                sql.Identifier("public", name)).as_string(conn), []))
+    heavy, median = conn.execute("""
+        WITH p AS (SELECT user_id, plays, row_number() OVER (ORDER BY plays DESC, user_id) AS r,
+                          count(*) OVER () AS n FROM plays_per_user)
+        SELECT (SELECT user_id FROM p WHERE r = 1), (SELECT user_id FROM p WHERE r = n / 2 + 1)
+    """).fetchone()
+    for label, user in (("heaviest", heavy), ("median", median)):
+        out += [
+            (f"user_top_songs, {label} user", "SELECT * FROM user_top_songs WHERE user_id = %s",
+             [user]),
+            (f"user_top_artists, {label} user",
+             "SELECT * FROM user_top_artists WHERE user_id = %s", [user]),
+            (f"user_sessions, {label} user", "SELECT * FROM user_sessions WHERE user_id = %s",
+             [user]),
+            (f"recommend_songs(…, 10), {label} user", "SELECT * FROM recommend_songs(%s, 10)",
+             [user]),
+        ]
+    return out
+
+
+def time_query(conn, query: str, params: list, runs: int) -> tuple[float, float, int]:
+    times, rows = [], 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        rows = len(conn.execute(query, params).fetchall())
+        times.append(time.perf_counter() - started)
+    return times[0], statistics.median(times), rows
+
+
+def time_report(settings, runs: int) -> tuple[float, float]:
+    from sparkify.report import collect
+
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        collect(settings)
+        times.append(time.perf_counter() - started)
+    return times[0], statistics.median(times)
+
+
+def markdown(results: list[tuple], sizes: dict, scale: float, runs: int,
+             report_times: tuple[float, float]) -> str:
+    lines = [
+        SECTION, "",
+        (f"`python bench/bench_views.py --scale {scale:g}` on {datetime.now(UTC):%Y-%m-%d}, "
+         f"{platform.machine()}, {os.cpu_count()} cores, PostgreSQL (embedded) with default "
+         f"settings: {sizes['events']:,} events, {sizes['songplays']:,} song plays, "
+         f"{sizes['users']:,} users. `SELECT * FROM view`, all rows fetched; first run and "
+         f"median of {runs}, after ANALYZE. Target: under {BUDGET_S:g} s each."), "",
+        "| query | rows | first (ms) | median (ms) | under 1 s |",
+        "|---|---:|---:|---:|:---:|",
+    ]
+    for label, first, median, rows in results:
+        ok = "yes" if median < BUDGET_S else "**no**"
+        lines.append(f"| {label} | {rows:,} | {first * 1000:,.0f} | {median * 1000:,.0f} | {ok} |")
+    first, median = report_times
+    lines.append(f"| whole `sparkify report --json` (all of the above it uses) | | "
+                 f"{first * 1000:,.0f} | {median * 1000:,.0f} | "
+                 f"{'yes' if median < BUDGET_S else 'no (many views, not one)'} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replace our section of RESULTS.md (or add it), keeping everyone else's."""
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    start = old.find(SECTION)
+    if start == -1:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        end = old.find("\n## ", start + len(SECTION))
+        new = old[:start] + text + (old[end + 1:] if end != -1 else "")
+    path.write_text(new, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=100)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--home", type=Path, default=CACHE / "views-home")
+    parser.add_argument("--output", type=Path, help="rewrite our section of this file")
+    parser.add_argument("--explain", metavar="VIEW", help="print EXPLAIN ANALYZE of one view")
+    args = parser.parse_args()
+    settings, sizes = prepare(args.scale, args.seed, args.home)
+    from sparkify.db import connect
+
+    with connect(settings, autocommit=True) as conn:
+        if args.explain:
+            for (line,) in conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM {args.explain}"):
+                print(line)
+            return
+        results = []
+        for label, query, params in cases(conn):
+            first, median, rows = time_query(conn, query, params, args.runs)
+            results.append((label, first, median, rows))
+            print(f"{label:45s} {rows:>9,} rows  first {first * 1000:8.1f} ms  "
+                  f"median {median * 1000:8.1f} ms", file=sys.stderr)
+    report_times = time_report(settings, max(1, args.runs // 2))
+    text = markdown(results, sizes, args.scale, args.runs, report_times)
+    print(text)
+    if args.output:
+        write_section(args.output, text)
+
+
+if __name__ == "__main__":
+    main()
