@@ -272,6 +272,7 @@ def test_a_changed_file_is_reloaded_without_duplicates_and_users_repaired(settin
     write_log(tmp_path, "2018/a.json", [
         event(itemInSession=0, ts=T0, level="free"),
         nothing(itemInSession=1, ts=T0 + 50 * MIN, level="paid", firstName="Newest"),
+        event(userId="55", sessionId=77, ts=T0 + 99 * MIN),  # a user and a time only here
         "not json"])
     write_log(tmp_path, "2018/z.json", [event(sessionId=9, ts=T0 + 10 * MIN, level="free",
                                               firstName="Middle")])
@@ -293,6 +294,9 @@ def test_a_changed_file_is_reloaded_without_duplicates_and_users_repaired(settin
         WHERE p.source_file_id = %s ORDER BY 1""", [file_id]) == [(0, "New"), (2, "Some Song")]
     assert scalar(settings, "SELECT count(*) FROM sparkify.rejects WHERE file_id = %s",
                   [file_id]) == 0
+    assert scalar(settings, "SELECT count(*) FROM users WHERE user_id = 55") == 0
+    assert scalar(settings, "SELECT count(*) FROM time WHERE start_time = %s",
+                  [datetime.fromtimestamp((T0 + 99 * MIN) / 1000, UTC)]) == 0
     assert query(settings, "SELECT records_read, records_loaded, rejected FROM sparkify.manifest "
                            "WHERE file_id = %s", [file_id]) == [(2, 2, 0)]
     # the same tables as a load from nothing
