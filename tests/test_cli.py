@@ -290,3 +290,12 @@ def test_load_on_a_terminal_shows_progress_then_the_summary(settings, tmp_path):
     assert proc.returncode in (0, 1), text
     assert "loading" in text  # the progress bar, drawn while the files load
     assert "Rows in the star" in text and "songplays" in text
+
+
+@pytest.mark.parametrize("args", [("db", "start"), ("status",), ("db", "url")])
+def test_a_sparkify_home_that_is_a_file_is_one_line_and_exit_2(tmp_path, args):
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    result = CliRunner().invoke(cli, list(args), env=clean_env(SPARKIFY_HOME=str(home)))
+    assert result.exit_code == 2, result.output
+    assert_one_line_error(result.stderr, "SPARKIFY_HOME", str(home))

@@ -39,6 +39,9 @@ class SparkifyGroup(click.Group):
             _fail(ctx, f"database error: {first}", 2)
         except KeyboardInterrupt:
             _fail(ctx, "interrupted; batches already committed stay loaded", 130)
+        except OSError as exc:  # a file or folder the library did not foresee: still one line
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(ctx, f"{where}{exc.strerror or exc}", 2)
 
 
 def _fail(ctx: click.Context, message: str, code: int) -> None:

@@ -125,7 +125,11 @@ class EmbeddedServer:
         """Start the server unless it runs already; initialise its folder on first use."""
         if self.running_info():
             return
-        self.home.mkdir(parents=True, exist_ok=True)
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SparkifyError(f"cannot use SPARKIFY_HOME={self.home}: {exc.strerror}; point it "
+                                "at a folder you can write (or set DATABASE_URL)") from exc
         with self._lock():
             if self.running_info():  # another command started it while we waited
                 return
