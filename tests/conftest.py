@@ -55,10 +55,13 @@ def pg_server(tmp_path_factory):
         if loaded and SAMPLE.is_dir():
             load(_settings(template), SAMPLE, notify=lambda message: None)
     yield settings
-    with connect(settings, "postgres", autocommit=True) as conn:
-        for (name,) in conn.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'sparkify_test%'").fetchall():
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    if server is None:
+        # someone else's server: leave it as we found it (an embedded one is deleted whole)
+        with connect(settings, "postgres", autocommit=True) as conn:
+            for (name,) in conn.execute("SELECT datname FROM pg_database"
+                                        " WHERE datname LIKE 'sparkify_test%'").fetchall():
+                conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(
+                    sql.Identifier(name)))
     if server is not None:
         server.stop()
         if server.server_dir != server.home / "server":

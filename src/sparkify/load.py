@@ -133,11 +133,34 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
             _load_pipelined(settings, conn, work, result, progress, verify_references)
         else:
             for batch in work:
-                stage_batch(conn, STAGING_SLOTS[0], batch, progress)
-                _transform(conn, STAGING_SLOTS[0], batch, result, verify_references)
+                _load_in_turn(conn, batch, result, progress, verify_references)
+        if any(reloaded for _, reloaded in todo):
+            _restore_orphaned_duplicates(conn, files, result, verify_references)
         result.tables = schema.row_counts(conn)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _load_in_turn(conn: psycopg.Connection, batch: Batch, result: LoadResult,
+                  progress: Progress | None, verify_references: bool) -> None:
+    stage_batch(conn, STAGING_SLOTS[0], batch, progress)
+    _transform(conn, STAGING_SLOTS[0], batch, result, verify_references)
+
+
+def _restore_orphaned_duplicates(conn: psycopg.Connection, files: list[SourceFile],
+                                 result: LoadResult, verify_references: bool) -> None:
+    """A reloaded file may have dropped the original of an event another file repeats (and
+    had rejected as a duplicate): reload those other files so that the event comes back."""
+    by_path = {str(source.path): source for source in files}
+    for _ in range(3):  # each round can only orphan duplicates of the files it reloads
+        paths = [row[0] for row in conn.execute(read_sql("orphaned_duplicates"),
+                                                {"reason": DUPLICATE_REASON})]
+        todo = [(by_path[path], True) for path in paths if path in by_path]
+        if not todo:
+            return
+        for batch in batches(todo):
+            _load_in_turn(conn, batch, result, None, verify_references)
+            result.files_skipped -= len(batch)  # unchanged, yet loaded again
 
 
 def _load_pipelined(settings: Settings, conn: psycopg.Connection, work: list[Batch],
