@@ -10,10 +10,10 @@ How it stays fast and flat:
   start: every attribute is a pure function of (seed, index) through a 64-bit mixer, so a
   catalog of a million songs costs no memory. Names, titles and lengths are rendered to JSON
   once per process, into small tables that every play picks from.
-- Sessions are simulated whole when they start (a user never has two at once) and their lines
-  go to the bucket of their hour; once an hour has started all its sessions, its bucket is
-  sorted by time and appended to the day's file. Memory holds the open hour and the lines
-  that sessions already running put into the next few, not the data set.
+- Sessions are simulated whole when they start (a user never has two at once). Each event goes
+  to the bucket of its hour as (ts, template, values); once an hour has started all its
+  sessions, its bucket is sorted by time, formatted and appended to the day's file. Memory
+  holds that hour and what open sessions put into the next few, not the data set.
 - Each log line is one `bytes % tuple` on a per-session template that already holds the
   user's fields; a random draw or two per event picks the page, song and gap.
 - The event budget is spent hour by hour: each hour starts sessions for its share (by the
@@ -48,7 +48,7 @@ MAX_EVENTS = 2_000_000_000
 _M64 = (1 << 64) - 1
 _B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_FLUSH_LINES = 4_096
+_WRITE_CHUNK = 4_096  # lines formatted and written at once
 _MEAN_SESSION = 8.6  # events per session the length draw below gives (as in the sample)
 _GUEST_SHARE = 0.015  # sessions that never log in
 _LOGIN_SHARE = 0.12  # sessions that browse logged out, then log in
@@ -401,6 +401,8 @@ def _duration_table() -> tuple[int, ...]:
 
 _ARTIST_NAMES, _TITLES, _LENGTHS = 4096, 8192, 16384  # table sizes, powers of two
 _OUTSIDE_MAX = 65_536
+_TEMPLATES_KEPT = 4_096  # users whose log templates are kept
+_CATALOG_KEPT = 8_192  # the head of the catalog, which gets most plays: fragments kept
 
 
 @functools.cache
@@ -454,12 +456,13 @@ class _Songs:
         # songs outside the catalog: 20,000 at least; at most 65,536 (their fragments are kept)
         self.outside = min(_OUTSIDE_MAX, max(20_000, 40 * catalog))
         self.cat_names, self.out_names, self.titles, self.lengths = _tables()
-        # JSON fragments of every outside song and of the catalog's head, built once: a play
-        # is then one lookup. One extra entry at the end takes the rare draw that float
-        # rounding puts at the very end of the range, so the hot loop needs no bounds check.
+        # JSON fragments of every outside song and of the catalog's head, built once (memory
+        # stays the same however many events follow): a play is then one lookup. One extra
+        # entry at the end takes the rare draw that float rounding puts at the very end of the
+        # range, so the hot loop needs no bounds check.
         self.outside_frags = [self.outside_play(j) for j in range(self.outside)]
         self.outside_frags.append(self.outside_frags[-1])
-        kept = min(catalog, _OUTSIDE_MAX)
+        kept = min(catalog, _CATALOG_KEPT)
         self.catalog_frags = [self.catalog_play(i) for i in range(kept)]
         self.catalog_frags.append(self.catalog_play(min(kept, catalog - 1)))
         # fan-out of song_data/A/X/Y/: a few folders for a small catalog, 676 for a big one
@@ -552,6 +555,8 @@ class _Users:
         self.mult = mult
         self.offset = self.key % count
         self.heavy = max(1, count // 5)
+        # templates of the first users seen, who are mostly the busiest: a bounded cache
+        self.templates: dict[int, tuple[bytes, bytes, int]] = {}
 
     def profile(self, u: int, rank: int) -> tuple[bytes, bytes, int]:
         """Log templates (free, paid) for user u, and the level they start with."""
@@ -617,7 +622,9 @@ class _Simulation:
         self.users = _Users(config.seed, config.users, self.start_ms)
         self.session_id = 0
         self.pages: dict[str, int] = dict.fromkeys(_PAGES, 0)
-        self.buckets: dict[int, list[tuple[int, bytes]]] = {}
+        # per hour: (ts, template, values) of its events; lines are formatted when written,
+        # so the events that open sessions already placed in later hours stay small
+        self.buckets: dict[int, list[tuple[int, bytes, tuple]]] = {}
         # popularity: Zipf-Mandelbrot, rank = q * ((M+q)/q)**u - q (the inverse of its CDF)
         self.cat_q = 1.0 + config.songs / 25
         self.cat_base = (config.songs + self.cat_q) / self.cat_q
@@ -641,12 +648,12 @@ class _Simulation:
     def session(self, start: int, budget: int) -> int:
         """Simulate one session from `start` (ms), at most `budget` events; return its count.
 
-        Lines go to the bucket of their hour as (ts, line).
+        Events go to the bucket of their hour as (ts, template, values).
         """
         rng = self.rng
         rnd = rng.random
         # events in a session: many short ones, a long tail (mean about 8.6, as in the sample)
-        planned = min(budget, 600, max(1, int(rng.lognormvariate(1.27, 1.4))))
+        planned = min(budget, 250, max(1, int(rng.lognormvariate(1.27, 1.4))))
         picked = None if rnd() < _GUEST_SHARE else self._pick_user(start)
         self.session_id += 1
         sid = self.session_id
@@ -667,7 +674,7 @@ class _Simulation:
                     cut = ms_start + (hour + 1) * 3_600_000
                     push = buckets.setdefault(hour, []).append
                 page = "Home" if k == 0 or rnd() < 0.5 else ("About" if rnd() < 0.6 else "Help")
-                push((ts, _LOGGED_OUT % (item, b"free", _MID[page], sid, _STATUS[page], ts)))
+                push((ts, _LOGGED_OUT, (item, b"free", _MID[page], sid, _STATUS[page], ts)))
                 pages[page] += 1
                 item += 1
                 ts += (5 + int(rnd() * 90)) * 1000
@@ -676,7 +683,12 @@ class _Simulation:
 
         u, rank = picked
         users = self.users
-        free_t, paid_t, first_level = users.profile(u, rank)
+        profile = users.templates.get(u)
+        if profile is None:
+            profile = users.profile(u, rank)
+            if len(users.templates) < _TEMPLATES_KEPT:
+                users.templates[u] = profile
+        free_t, paid_t, first_level = profile
         level = users.level[u] or first_level
         template = paid_t if level == 2 else free_t
         songs = self.songs
@@ -706,7 +718,7 @@ class _Simulation:
                 push = buckets.setdefault(hour, []).append
             page = "Login" if k == prefix - 1 else ("Home" if k == 0 else
                                                     ("About" if rnd() < 0.5 else "Help"))
-            push((ts, _LOGGED_OUT % (item, _LEVEL_NAME[level], _MID[page], sid, _STATUS[page],
+            push((ts, _LOGGED_OUT, (item, _LEVEL_NAME[level], _MID[page], sid, _STATUS[page],
                                      ts)))
             pages[page] += 1
             item += 1
@@ -733,7 +745,7 @@ class _Simulation:
                         matched += 1
                     else:
                         frag = outside_frags[int(out_q * out_base ** rnd() - out_q)]
-                    push((ts, template % (frag[0], item, frag[1], mid_song, sid, frag[2], 200,
+                    push((ts, template, (frag[0], item, frag[1], mid_song, sid, frag[2], 200,
                                           ts)))
                     # the next song starts when this one ends, unless this one is skipped
                     ts += frag[3] if bits & 63 > 4 else 5000 + int(rnd() * frag[3])
@@ -741,7 +753,7 @@ class _Simulation:
                     continue
             else:
                 page, follow = follow, None
-            push((ts, template % (b"null", item, b"null", _MID[page], sid, b"null",
+            push((ts, template, (b"null", item, b"null", _MID[page], sid, b"null",
                                   _STATUS[page], ts)))
             pages[page] += 1
             others += 1
@@ -765,7 +777,7 @@ class _Simulation:
                 hour = (ts - ms_start) // 3_600_000
                 cut = ms_start + (hour + 1) * 3_600_000
                 push = buckets.setdefault(hour, []).append
-            push((ts, template % (b"null", item, b"null", _MID["Logout"], sid, b"null", 307, ts)))
+            push((ts, template, (b"null", item, b"null", _MID["Logout"], sid, b"null", 307, ts)))
             pages["Logout"] += 1
             item += 1
             ts += (20 + int(rnd() * 200)) * 1000
@@ -773,7 +785,7 @@ class _Simulation:
                 if ts >= cut:
                     hour = (ts - ms_start) // 3_600_000
                     push = buckets.setdefault(hour, []).append
-                push((ts, _LOGGED_OUT % (item, _LEVEL_NAME[level], _MID["Home"], sid, 200, ts)))
+                push((ts, _LOGGED_OUT, (item, _LEVEL_NAME[level], _MID["Home"], sid, 200, ts)))
                 pages["Home"] += 1
                 logged_out += 1
                 item += 1
@@ -817,7 +829,7 @@ class _Simulation:
             bucket = self.buckets.pop(hour, None)
             if bucket:
                 bucket.sort()
-                writer.write_hour(hour_start, [line for _, line in bucket])
+                writer.write_hour(hour_start, bucket)
             if progress and hour % 24 == 23:
                 progress(hour // 24 + 1, writer.events)
         writer.close()
@@ -835,7 +847,8 @@ class _DayWriter:
         self.handle = None
         self.events = 0
 
-    def write_hour(self, hour_start_ms: int, lines: list[bytes]) -> None:
+    def write_hour(self, hour_start_ms: int, events: list[tuple[int, bytes, tuple]]) -> None:
+        """Format and append one hour's (ts, template, values), a few thousand lines at a time."""
         day = datetime.fromtimestamp(hour_start_ms // 1000, UTC).date()
         if day != self.day:
             self.close()
@@ -844,12 +857,16 @@ class _DayWriter:
             self.handle = open(folder / f"{day:%Y-%m-%d}-events.json", "wb")  # noqa: SIM115
             self.day = day
             self.result.log_files += 1
-            data = b"\n".join(lines)
+            separator = b""
         else:
-            data = b"\n" + b"\n".join(lines)
-        self.handle.write(data)
-        self.events += len(lines)
-        self.result.bytes_written += len(data)
+            separator = b"\n"
+        for first in range(0, len(events), _WRITE_CHUNK):
+            data = separator + b"\n".join([template % values for _, template, values
+                                           in events[first:first + _WRITE_CHUNK]])
+            self.handle.write(data)
+            self.result.bytes_written += len(data)
+            separator = b"\n"
+        self.events += len(events)
 
     def close(self) -> None:
         if self.handle is not None:
