@@ -8,8 +8,6 @@ SELECT
      WHERE e.page = 'NextSong'
        AND NOT EXISTS (SELECT 1 FROM staging.duplicates d
                        WHERE d.file_idx = e.file_idx AND d.line = e.line)
-       AND NOT EXISTS (SELECT 1 FROM staging.duplicates d  -- rejected replays are no plays
-                       WHERE d.file_idx = e.file_idx AND d.line = e.line)
        AND (NOT EXISTS (SELECT 1 FROM public.users u WHERE u.user_id = e.user_id)
             OR NOT EXISTS (SELECT 1 FROM public.time t
                            WHERE t.start_time = timestamptz 'epoch' + e.ts * interval '1 millisecond')))
