@@ -18,13 +18,14 @@ from sparkify.load import load
 from sparkify.recommend import recommend
 
 T0 = 1541105830796
+NEIGHBOURS = 200  # co-listeners kept, as in co_listening_recommendations.sql
 
 
 def expected_recommendations(events: list[dict], user: str, limit: int) -> list[tuple]:
     """The ranking computed in Python from raw events, as the docs define it.
 
-    score(t) = sum over the user's songs s of co(s, t); co(s, t) = other users who played
-    both. Order: score, co-listeners, title, artist. because: argmax co(s, t), then the user's
+    score(t) = sum over the user's songs s of co(s, t); co(s, t) = co-listeners (the 200
+    users sharing most of the user's songs) who played both. Order: score, co-listeners, title, artist. because: argmax co(s, t), then the user's
     plays of s, then title, artist. Then popular songs fill what is left.
     """
     played: dict[str, Counter] = defaultdict(Counter)
@@ -32,15 +33,15 @@ def expected_recommendations(events: list[dict], user: str, limit: int) -> list[
         if e["page"] == "NextSong":
             played[e["userId"]][(e["song"], e["artist"])] += 1
     mine = played.get(user, Counter())
-    others = {u: set(songs) for u, songs in played.items() if u != user}
+    overlap = {u: len(set(songs) & set(mine)) for u, songs in played.items() if u != user}
+    closest = sorted((u for u in overlap if overlap[u]), key=lambda u: (-overlap[u], int(u)))
+    others = {u: set(played[u]) for u in closest[:NEIGHBOURS]}
     score: Counter = Counter()
     listeners: Counter = Counter()
-    for songs in others.values():
-        shared = len(songs & set(mine))
-        if shared:
-            for t in songs - set(mine):
-                score[t] += shared
-                listeners[t] += 1
+    for u, songs in others.items():
+        for t in songs - set(mine):
+            score[t] += overlap[u]
+            listeners[t] += 1
     ranked = sorted(score, key=lambda t: (-score[t], -listeners[t], t))[:limit]
     picks = []
     for t in ranked:

@@ -107,7 +107,7 @@ def collect_with(conn: psycopg.Connection, database: str = "") -> dict:
         # 1. popularity
         "top_songs": [{k: r[k] for k in ("song", "artist", "plays", "listeners")}
                       for r in top_songs],
-        "top_artists": [{k: r[k] for k in ("artist", "plays", "listeners")}
+        "top_artists": [{k: r[k] for k in ("artist", "plays")}
                         for r in top_artists],
         "match_rate": catalog["match_rate"],
         "catalog": catalog,

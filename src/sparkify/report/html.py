@@ -105,9 +105,9 @@ def render(data: dict) -> str:
         [table("Top songs", ["#", "song", "artist", "plays", "listeners"],
                [[i + 1, s["song"], s["artist"], s["plays"], s["listeners"]]
                 for i, s in enumerate(data["top_songs"])], {0, 3, 4}),
-         table("Top artists", ["#", "artist", "plays", "listeners"],
-               [[i + 1, a["artist"], a["plays"], a["listeners"]]
-                for i, a in enumerate(data["top_artists"])], {0, 2, 3})],
+         table("Top artists", ["#", "artist", "plays"],
+               [[i + 1, a["artist"], a["plays"]]
+                for i, a in enumerate(data["top_artists"])], {0, 2})],
         kpis([("catalog match rate", _pct(data["match_rate"])),
               ("matched plays", fmt(data["catalog"]["matched_plays"])),
               ("plays", fmt(data["catalog"]["plays"]))])))

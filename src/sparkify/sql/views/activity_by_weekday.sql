@@ -1,20 +1,19 @@
--- Q2 When users are active, by weekday (UTC, ISO: 1 = Monday ... 7 = Sunday): song plays and
--- events for all seven days, zero where nothing happened.
+-- Q2 When users are active, by weekday (UTC, ISO: 1 = Monday ... 7 = Sunday): song plays
+-- (NextSong events) and events for all seven days, zero where nothing happened.
 -- Example: SELECT weekday_name, plays, events FROM activity_by_weekday ORDER BY weekday;
 CREATE OR REPLACE VIEW public.activity_by_weekday AS
-WITH plays AS (
-    SELECT extract(isodow FROM start_time AT TIME ZONE 'UTC')::integer AS weekday, count(*) AS n
-    FROM public.songplays GROUP BY 1
-), events AS (
-    SELECT extract(isodow FROM event_time AT TIME ZONE 'UTC')::integer AS weekday, count(*) AS n
-    FROM public.events GROUP BY 1
+WITH counts AS (
+    SELECT date_part('isodow', event_time AT TIME ZONE 'UTC')::integer AS weekday,
+           count(*) FILTER (WHERE page = 'NextSong') AS plays,
+           count(*) AS events
+    FROM public.events
+    GROUP BY 1
 )
 SELECT d.weekday,
        (ARRAY['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'])[d.weekday] AS weekday_name,
-       coalesce(p.n, 0) AS plays,
-       coalesce(e.n, 0) AS events
+       coalesce(c.plays, 0) AS plays,
+       coalesce(c.events, 0) AS events
 FROM generate_series(1, 7) AS d(weekday)
-LEFT JOIN plays p USING (weekday)
-LEFT JOIN events e USING (weekday);
+LEFT JOIN counts c USING (weekday);
 COMMENT ON VIEW public.activity_by_weekday IS
     'Q2: song plays and events per ISO weekday (UTC, 1 = Monday), all seven days.';

@@ -1,8 +1,11 @@
 -- co_listening_recommendations(user_id, how_many): item-to-item co-listening. Songs are
 -- (title, artist name) as the events named them. For a song t the user has never played:
 --   score(t) = sum over the user's played songs s of co(s, t),
---   co(s, t) = number of other users who played both s and t,
--- computed as: each other user v who shares k of the user's songs adds k to every song v played.
+--   co(s, t) = number of co-listeners who played both s and t,
+-- computed as: each co-listener v who shares k of the user's songs adds k to every song v
+-- played. Co-listeners are the 200 other users who share the most of the user's songs (ties:
+-- smaller user_id): on a big data set a popular song has thousands of listeners, and the
+-- closest 200 keep the answer both relevant and fast.
 -- because_* names the user's played song s with the largest co(s, t) (ties: the one the user
 -- played most, then title and artist in byte order). Order: score, then co-listeners who
 -- played it, then title and artist (byte order), so equal data gives equal answers.
@@ -12,7 +15,9 @@ CREATE OR REPLACE FUNCTION public.co_listening_recommendations(p_user_id integer
                                                                p_limit integer DEFAULT 10)
 RETURNS TABLE (rank integer, song text, artist text, score bigint, listeners bigint,
                because_song text, because_artist text)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE
+SET work_mem = '64MB'          -- its hash tables and sorts stay in memory on large data
+AS $$
 WITH mine AS (
     SELECT song_title, artist_name, count(*) AS my_plays
     FROM public.songplays
@@ -23,25 +28,35 @@ WITH mine AS (
     FROM public.songplays p
     JOIN mine m USING (song_title, artist_name)
     WHERE p.user_id <> p_user_id
-), neighbours AS (
-    SELECT user_id, count(*) AS shared FROM neighbour_seeds GROUP BY user_id
-), neighbour_songs AS (        -- (other user, a song they played that I never did)
-    SELECT DISTINCT p.user_id, p.song_title, p.artist_name
-    FROM public.songplays p
-    JOIN neighbours n USING (user_id)
+), neighbours AS (           -- the most similar users: most songs in common, then user_id
+    SELECT user_id, count(*) AS shared
+    FROM neighbour_seeds
+    GROUP BY user_id
+    ORDER BY count(*) DESC, user_id
+    LIMIT 200
+), neighbour_songs AS (        -- (co-listener, a song they played that I never did)
+    SELECT n.user_id, p.song_title, p.artist_name
+    FROM neighbours n
+    CROSS JOIN LATERAL (       -- one user's distinct songs, in index order: no hashing
+        SELECT DISTINCT q.song_title, q.artist_name
+        FROM public.songplays q
+        WHERE q.user_id = n.user_id
+    ) p
     WHERE NOT EXISTS (SELECT 1 FROM mine m
                       WHERE m.song_title = p.song_title AND m.artist_name = p.artist_name)
-), ranked AS (
+), best AS (                  -- top-N only: no full sort of every candidate
     SELECT ns.song_title, ns.artist_name, sum(n.shared)::bigint AS score,
-           count(*) AS listeners,
-           row_number() OVER (ORDER BY sum(n.shared) DESC, count(*) DESC,
-                                       ns.song_title COLLATE "C",
-                                       ns.artist_name COLLATE "C")::integer AS rank
+           count(*) AS listeners
     FROM neighbour_songs ns
     JOIN neighbours n USING (user_id)
     GROUP BY ns.song_title, ns.artist_name
+    ORDER BY score DESC, listeners DESC, ns.song_title COLLATE "C", ns.artist_name COLLATE "C"
+    LIMIT p_limit
 ), picked AS (
-    SELECT * FROM ranked WHERE rank <= p_limit
+    SELECT b.*, row_number() OVER (ORDER BY b.score DESC, b.listeners DESC,
+                                            b.song_title COLLATE "C",
+                                            b.artist_name COLLATE "C")::integer AS rank
+    FROM best b
 ), picked_listeners AS MATERIALIZED (   -- (pick, other user who played it): small
     SELECT t.rank, nt.user_id
     FROM picked t
