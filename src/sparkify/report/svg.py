@@ -61,7 +61,8 @@ def hbar(items: list[tuple[str, float]], title: str, notes: list[str] | None = N
         return _svg(width, 40, title, ['<text class="empty" x="0" y="34">no data</text>'])
     label_w = max(40, min(label_chars, max(len(label) for label, _ in items)) * 7.2 + 12)
     row_h, top = 22, 26
-    plot_w = width - label_w - 90
+    note_chars = max((len(_clip(n, 40)) for n in notes or [] if n), default=0)
+    plot_w = width - label_w - 60 - (note_chars + 3) * 6.6 * bool(note_chars)
     peak = max(value for _, value in items) or 1
     body = []
     for i, (label, value) in enumerate(items):
