@@ -138,8 +138,11 @@ def collect_with(conn: psycopg.Connection, database: str = "") -> dict:
         "preferences": {
             "favourite_artists": rows(conn, "favourite_artists",
                                       ("users desc", "plays desc", "artist"), limit=TOP),
-            "most_active_users": rows(conn, "user_preferences", ("plays desc", "user_id"),
-                                      limit=TOP),
+            # user by user: a filter on user_id reaches inside the view's rankings, where
+            # ORDER BY plays LIMIT 10 over the whole view would rank every user's songs
+            "most_active_users": [
+                rows(conn, "user_preferences", where={"user_id": u["user_id"]})[0]
+                for u in rows(conn, "plays_per_user", ("plays desc", "user_id"), limit=TOP)],
         },
         # 6. demographics
         "users_by_level": _counts(level, "level", "users"),
