@@ -347,3 +347,11 @@ def test_a_large_file_of_bad_lines_streams_in_flat_memory(tmp_path):
         tracemalloc.stop()
     assert stats.rejected == 8000
     assert peak < 1_000_000, f"peak {peak} bytes while reading a 6 MB file of bad lines"
+
+
+def test_a_file_name_that_is_not_utf8_is_a_clear_error(tmp_path):
+    write_log(tmp_path, "a.json", [event()])
+    with open(os.fsencode(tmp_path / "log_data") + b"/b\xff.json", "w") as handle:
+        handle.write(json.dumps(event()))
+    with pytest.raises(SparkifyError, match=r"b\\xff\.json is not UTF-8"):
+        discover(tmp_path)

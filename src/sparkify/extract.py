@@ -84,8 +84,20 @@ def discover(root: Path) -> list[SourceFile]:
                 st = path.stat()
             except OSError as exc:
                 _unreadable(exc)
+            _check_name(path)
             found.append(SourceFile(path, kind, st.st_size, st.st_mtime_ns))
     return found
+
+
+def _check_name(path: Path) -> None:
+    """The manifest keeps paths as text: a name that is not UTF-8 cannot be recorded."""
+    raw = os.fsencode(path)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        shown = raw.decode("utf-8", "backslashreplace")
+        raise SparkifyError(f"the name of {shown} is not UTF-8 text; rename it and load again"
+                            ) from None
 
 
 def _unreadable(exc: OSError) -> NoReturn:
