@@ -7,6 +7,8 @@ Uses the server `sparkify` uses: DATABASE_URL when set, else the embedded Postgr
 
 import sys
 
+import psycopg
+
 from sparkify.config import load_settings
 from sparkify.db import connect, database_name, ensure_database
 from sparkify.errors import SparkifyError
@@ -40,6 +42,10 @@ def main():
     except SparkifyError as exc:
         print(f"create_tables.py: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"create_tables.py: error: database error: {first}", file=sys.stderr)
+        sys.exit(2)
     print(f"created database {database_name(load_settings())} and its tables")
 
 

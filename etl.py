@@ -9,6 +9,8 @@ bad records kept in sparkify.rejects with the reason.
 import sys
 from pathlib import Path
 
+import psycopg
+
 from sparkify.config import load_settings
 from sparkify.errors import SparkifyError
 from sparkify.load import load
@@ -25,6 +27,11 @@ def main(argv=None):
     except SparkifyError as exc:
         print(f"etl.py: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except psycopg.Error as exc:  # what `sparkify load` reports the same way
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"etl.py: error: database error: {first}; batches already committed stay loaded",
+              file=sys.stderr)
+        sys.exit(2)
     songs, events = result.songs, result.events
     print(f"{result.files_loaded} files loaded, {result.files_skipped} unchanged, "
           f"in {result.seconds:.1f} s")

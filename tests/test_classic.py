@@ -55,6 +55,28 @@ def test_etl_without_argument_reads_data_under_the_current_folder(settings, tmp_
         settings, "SELECT min(path) FROM sparkify.manifest")
 
 
+def test_classic_scripts_report_errors_in_one_line(settings, tmp_path, monkeypatch):
+    write_log(tmp_path, "a.json", [event(song="BOOM")])
+    with connect(settings, autocommit=True) as conn:
+        conn.execute("""
+            CREATE FUNCTION public.boom() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'injected failure'; END $$;
+            CREATE TRIGGER boom BEFORE INSERT ON public.songplays
+            FOR EACH ROW EXECUTE FUNCTION public.boom();
+            ALTER TABLE public.songplays ENABLE ALWAYS TRIGGER boom;""")
+    failed = classic("etl.py", str(tmp_path))
+    assert failed.returncode == 2
+    assert failed.stderr.count("\n") == 1 and "injected failure" in failed.stderr
+    nowhere = tmp_path / "no-server"
+    nowhere.mkdir()
+    monkeypatch.setenv("DATABASE_URL", f"postgresql:///x?host={nowhere}")
+    for script in ("create_tables.py", "etl.py"):
+        done = classic(script, str(tmp_path)) if script == "etl.py" else classic(script)
+        assert done.returncode == 2, done
+        assert done.stderr.count("\n") == 1 and "cannot reach the database" in done.stderr
+        assert "Traceback" not in done.stderr
+
+
 def test_etl_usage_errors():
     assert classic("etl.py", "a", "b").returncode == 2
     helped = classic("etl.py", "--help")
