@@ -298,3 +298,22 @@ def test_a_sparkify_home_that_is_a_file_is_one_line_and_exit_2(tmp_path, args):
     result = CliRunner().invoke(cli, list(args), env=clean_env(SPARKIFY_HOME=str(home)))
     assert result.exit_code == 2, result.output
     assert_one_line_error(result.stderr, "SPARKIFY_HOME", str(home))
+
+
+def test_status_json_and_init_drop(settings, tmp_path):
+    small_root(tmp_path)
+    invoke("load", str(tmp_path), "--no-check")
+    result = invoke("status", "--json")
+    assert result.exit_code == 0 and result.stdout.count("\n") == 1
+    report = json.loads(result.stdout)
+    assert report["database"] == settings.database and report["initialised"] is True
+    assert report["tables"]["songplays"] == 1 and report["tables"]["events"] == 2
+    assert report["files"]["count"] == 2 and report["rejects"] == 1
+    assert report["files"]["records_read"] == (report["files"]["records_loaded"]
+                                               + report["files"]["records_rejected"])
+    kept = invoke("init")
+    assert kept.exit_code == 0
+    assert scalar(settings, "SELECT count(*) FROM songplays") == 1
+    dropped = invoke("init", "--drop")
+    assert dropped.exit_code == 0
+    assert scalar(settings, "SELECT count(*) FROM songplays") == 0
