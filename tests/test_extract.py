@@ -130,6 +130,16 @@ def test_song_json_lines_with_a_broken_line_keep_the_good_ones(tmp_path):
     assert stats.rejects[0][:2] == (2, "{broken}")
 
 
+def test_song_json_lines_with_a_line_that_is_no_object_keep_the_good_ones(tmp_path):
+    path = write_song(tmp_path, "a.json",
+                      "not json at all\n" + json.dumps(song(song_id="SO2")) + "\n[1, 2]\n")
+    rows, stats = parse(path, "song")
+    assert [r["song_id"] for r in rows] == ["SO2"]
+    assert (stats.read, stats.rejected) == (3, 2)
+    assert [(line, raw) for line, raw, _ in stats.rejects] == [(1, "not json at all"),
+                                                                (3, "[1, 2]")]
+
+
 def test_song_file_typed_values(tmp_path):
     path = write_song(tmp_path, "a.json", song(artist_latitude=35.5, artist_longitude=-97,
                                                duration=218, year=0))

@@ -147,13 +147,21 @@ def _song_records(source: SourceFile, digest) -> Iterator[tuple[int, bytes]]:
     try:
         orjson.loads(text)
     except orjson.JSONDecodeError:
-        # several lines that do not form one document: JSON lines, unless they are not
-        # objects each, in which case the file is one broken record
-        if all(ln.lstrip().startswith(b"{") and ln.rstrip().endswith(b"}") for _, ln in lines):
+        # several lines that do not form one document: JSON lines (each bad line its own
+        # reject) when a line holds a whole object, as no line of a spread object can;
+        # otherwise one broken record
+        if any(_whole_object(ln) for _, ln in lines):
             yield from lines
             return
     first = lines[0][0]
     yield first, text.strip()
+
+
+def _whole_object(line: bytes) -> bool:
+    try:
+        return isinstance(orjson.loads(line), dict)
+    except orjson.JSONDecodeError:
+        return False
 
 
 def _decode_raw(raw: bytes) -> str:
