@@ -228,6 +228,7 @@ def own_home(tmp_path):
 def test_db_start_status_reuse_and_stop(own_home, tmp_path):
     env = clean_env(SPARKIFY_HOME=str(own_home))
     env.pop("SPARKIFY_DATABASE", None)
+    env.pop("XDG_RUNTIME_DIR", None)  # stderr stays quiet without it too
     parent_mode = tmp_path.stat().st_mode
 
     started = sparkify("db", "start", env=env)
