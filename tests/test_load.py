@@ -582,6 +582,7 @@ def test_bad_records_go_to_rejects_with_file_line_raw_text_and_reason(settings, 
     good = event(itemInSession=0)
     bad = [
         ("not json", "not valid JSON"),
+        ("\\N\t'); DROP TABLE users; -- \\ \"é", "not valid JSON"),  # kept as it was
         ("42", "not a JSON object (a number)"),
         (json.dumps({k: v for k, v in event().items() if k != "userId"}),
          "missing required field 'userId'"),
@@ -598,7 +599,7 @@ def test_bad_records_go_to_rejects_with_file_line_raw_text_and_reason(settings, 
     # the same event again in another file, and again in the same file
     write_log(tmp_path, "b.json", [event(itemInSession=5), good, event(itemInSession=5)])
     result = run(settings, tmp_path)
-    assert result.events == {"read": 15, "song_plays": 3, "other_pages": 0, "rejected": 12}
+    assert result.events == {"read": 16, "song_plays": 3, "other_pages": 0, "rejected": 13}
     rows = query(settings, "SELECT path, line_number, raw, reason FROM sparkify.rejects "
                            "ORDER BY path, line_number")
     a, b = (str((tmp_path / "log_data" / n).resolve()) for n in ("a.json", "b.json"))
