@@ -32,6 +32,10 @@ def main(argv=None):
         print(f"etl.py: error: database error: {first}; batches already committed stay loaded",
               file=sys.stderr)
         sys.exit(2)
+    except OSError as exc:  # a file that went away or became unreadable during the load
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"etl.py: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        sys.exit(2)
     songs, events = result.songs, result.events
     print(f"{result.files_loaded} files loaded, {result.files_skipped} unchanged, "
           f"in {result.seconds:.1f} s")
