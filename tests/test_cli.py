@@ -318,3 +318,16 @@ def test_status_json_and_init_drop(settings, tmp_path):
     dropped = invoke("init", "--drop")
     assert dropped.exit_code == 0
     assert scalar(settings, "SELECT count(*) FROM songplays") == 0
+
+
+def test_a_file_unreadable_while_planning_is_one_line_and_exit_2(settings, tmp_path):
+    small_root(tmp_path)
+    empty = tmp_path / "log_data" / "empty.json"
+    empty.write_bytes(b"")
+    assert invoke("load", str(tmp_path), "--no-check").exit_code == 0
+    empty.unlink()
+    empty.symlink_to("/proc/self/mem")  # same size (0), new mtime, and no byte can be read
+    result = CliRunner().invoke(cli, ["load", str(tmp_path), "--json"])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert_one_line_error(result.stderr, "empty.json")

@@ -108,9 +108,12 @@ def _unreadable(exc: OSError) -> NoReturn:
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise SparkifyError(f"cannot read {path}: {exc.strerror or exc}") from exc
     return digest.hexdigest()
 
 
