@@ -303,7 +303,8 @@ def _print_checks(results: list[CheckResult], every: bool = False) -> None:
 
 @cli.command()
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write a self-contained HTML report with charts ('-': stdout).")
+              help="Write the report as one self-contained HTML page with charts to FILE "
+                   "('-': stdout) instead of printing tables.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
 @click.option("--user", "user_id", type=int, help="Report on one user: favourites, "
               "sessions, level changes, recommendations.")
