@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from helpers import event, query, scalar, song, write_log, write_song
 
 from sparkify.db import connect, read_sql
@@ -41,21 +43,41 @@ def test_create_tables_then_etl_load_the_sample(settings, sample_root):
         "paid": 22, "free": 75}
 
 
-def test_etl_without_argument_reads_data_under_the_current_folder(settings, tmp_path):
-    missing = classic("etl.py", cwd=tmp_path)
-    assert missing.returncode == 2
-    assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
-    assert "data" in missing.stderr
+def root_module(name: str):
+    """A classic script imported as a module, to call its main() in this process."""
+    sys.path.insert(0, str(REPO))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(REPO))
+
+
+def run_main(main, *args, capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(*args)
+        sys.exit(0)
+    out, err = capsys.readouterr()
+    return exited.value.code or 0, out, err
+
+
+def test_etl_without_argument_reads_data_under_the_current_folder(settings, tmp_path,
+                                                                  monkeypatch, capsys):
+    etl = root_module("etl")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_main(etl.main, [], capsys=capsys)
+    assert code == 2 and err.count("\n") == 1 and "data" in err
     write_song(tmp_path / "data", "A/a.json", song())
     write_log(tmp_path / "data", "2018/a.json", [event(), event(itemInSession=1)])
-    done = classic("etl.py", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    code, out, err = run_main(etl.main, [], capsys=capsys)
+    assert code == 0, err
+    assert "2 song plays" in out
     assert scalar(settings, "SELECT count(*) FROM songplays WHERE song_id = 'SO1'") == 2
     assert str((tmp_path / "data").resolve()) in scalar(
         settings, "SELECT min(path) FROM sparkify.manifest")
 
 
-def test_classic_scripts_report_errors_in_one_line(settings, tmp_path, monkeypatch):
+def test_classic_scripts_report_errors_in_one_line(settings, tmp_path, monkeypatch, capsys):
+    etl, create_tables = root_module("etl"), root_module("create_tables")
     write_log(tmp_path, "a.json", [event(song="BOOM")])
     with connect(settings, autocommit=True) as conn:
         conn.execute("""
@@ -64,23 +86,22 @@ def test_classic_scripts_report_errors_in_one_line(settings, tmp_path, monkeypat
             CREATE TRIGGER boom BEFORE INSERT ON public.songplays
             FOR EACH ROW EXECUTE FUNCTION public.boom();
             ALTER TABLE public.songplays ENABLE ALWAYS TRIGGER boom;""")
-    failed = classic("etl.py", str(tmp_path))
-    assert failed.returncode == 2
-    assert failed.stderr.count("\n") == 1 and "injected failure" in failed.stderr
+    code, _, err = run_main(etl.main, [str(tmp_path)], capsys=capsys)
+    assert code == 2 and err.count("\n") == 1 and "injected failure" in err
     nowhere = tmp_path / "no-server"
     nowhere.mkdir()
     monkeypatch.setenv("DATABASE_URL", f"postgresql:///x?host={nowhere}")
-    for script in ("create_tables.py", "etl.py"):
-        done = classic(script, str(tmp_path)) if script == "etl.py" else classic(script)
-        assert done.returncode == 2, done
-        assert done.stderr.count("\n") == 1 and "cannot reach the database" in done.stderr
-        assert "Traceback" not in done.stderr
+    for code, _, err in (run_main(create_tables.main, capsys=capsys),
+                         run_main(etl.main, [str(tmp_path)], capsys=capsys)):
+        assert code == 2, err
+        assert err.count("\n") == 1 and "cannot reach the database" in err
 
 
-def test_etl_usage_errors():
-    assert classic("etl.py", "a", "b").returncode == 2
-    helped = classic("etl.py", "--help")
-    assert helped.returncode == 0 and "DATA_ROOT" in helped.stdout
+def test_etl_usage_errors(capsys):
+    etl = root_module("etl")
+    assert run_main(etl.main, ["a", "b"], capsys=capsys)[0] == 2
+    code, out, _ = run_main(etl.main, ["--help"], capsys=capsys)
+    assert code == 0 and "DATA_ROOT" in out
 
 
 CLASSIC_NAMES = [

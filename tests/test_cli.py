@@ -38,6 +38,11 @@ def clean_env(**extra: str) -> dict:
     return env
 
 
+def runner_env(**extra: str | None) -> dict:
+    """Environment for CliRunner: no server named unless `extra` names one."""
+    return {**dict.fromkeys(ENV_KEYS), **extra}
+
+
 def assert_one_line_error(stderr: str, *fragments: str) -> None:
     lines = stderr.strip().splitlines()
     assert len(lines) == 1, stderr
@@ -148,27 +153,34 @@ def test_an_unreachable_database_is_one_line_and_exit_2(tmp_path):
     nowhere = tmp_path / "no-server"
     nowhere.mkdir()
     small_root(tmp_path)
-    for env in (clean_env(DATABASE_URL=f"postgresql://app:s3cret@/sparkifydb?host={nowhere}"),
-                clean_env(PGHOST=str(nowhere), PGPASSWORD="s3cret")):
-        done = sparkify("load", str(tmp_path), "--json", env=env)
-        assert done.returncode == 2, done
-        assert done.stdout == ""
-        assert_one_line_error(done.stderr, "cannot reach the database", str(nowhere))
-        assert "s3cret" not in done.stderr
+    done = sparkify("load", str(tmp_path), "--json", env=clean_env(
+        DATABASE_URL=f"postgresql://app:s3cret@/sparkifydb?host={nowhere}"))
+    assert done.returncode == 2, done
+    assert done.stdout == ""
+    assert_one_line_error(done.stderr, "cannot reach the database", str(nowhere))
+    assert "s3cret" not in done.stderr
+    # libpq's PG* variables name a server too
+    result = CliRunner().invoke(cli, ["load", str(tmp_path), "--json"],
+                                env=runner_env(PGHOST=str(nowhere), PGPASSWORD="s3cret"))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert_one_line_error(result.stderr, "cannot reach the database", str(nowhere))
+    assert "s3cret" not in result.stderr
 
 
 def test_database_url_names_the_server_and_no_embedded_one_starts(settings, pg_server, tmp_path):
     url = EmbeddedServer(pg_server.home).url(settings.database)
     home = tmp_path / "unused-home"
     small_root(tmp_path)
-    env = clean_env(DATABASE_URL=url, SPARKIFY_HOME=str(home))
-    env.pop("SPARKIFY_DATABASE", None)  # the database comes from the URL
-    done = sparkify("load", str(tmp_path), "--json", env=env)
-    assert done.returncode in (0, 1), done.stderr
+    # the database comes from the URL
+    env = runner_env(DATABASE_URL=url, SPARKIFY_HOME=str(home), SPARKIFY_DATABASE=None)
+    done = CliRunner().invoke(cli, ["load", str(tmp_path), "--json", "--no-check"], env=env)
+    assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["tables"]["songplays"] == 1
     assert scalar(settings, "SELECT count(*) FROM songplays") == 1
     assert not home.exists()
-    assert sparkify("db", "start", env=env).returncode == 2
+    refused = CliRunner().invoke(cli, ["db", "start"], env=env)
+    assert refused.exit_code == 2
+    assert_one_line_error(refused.stderr, "external server")
 
 
 def test_init_creates_the_database_when_absent(pg_server, monkeypatch):
@@ -243,7 +255,8 @@ def test_db_start_status_reuse_and_stop(own_home, tmp_path):
     again = sparkify("db", "start", env=env)  # a second command reuses the running server
     assert again.returncode == 0 and again.stderr == ""
     assert EmbeddedServer(own_home).running_info()["pid"] == info["pid"]
-    url = sparkify("db", "url", env=env).stdout.strip()
+    url = CliRunner().invoke(cli, ["db", "url"], env=runner_env(
+        SPARKIFY_HOME=str(own_home), SPARKIFY_DATABASE=None)).stdout.strip()
     assert "sparkifydb" in url and info["socket_dir"] in url
     import psycopg
 
@@ -257,8 +270,9 @@ def test_db_start_status_reuse_and_stop(own_home, tmp_path):
     done = sparkify("db", "stop", env=env)
     assert done.returncode == 0 and "stopped" in done.stdout
     assert EmbeddedServer(own_home).running_info() is None
-    stopped = sparkify("db", "status", env=env)
-    assert stopped.returncode == 1 and "stopped" in stopped.stdout
+    stopped = CliRunner().invoke(cli, ["db", "status"], env=runner_env(
+        SPARKIFY_HOME=str(own_home), SPARKIFY_DATABASE=None))
+    assert stopped.exit_code == 1 and "stopped" in stopped.stdout
 
 
 def test_load_on_a_terminal_shows_progress_then_the_summary(settings, tmp_path):
