@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -506,7 +507,8 @@ def bench_scale(bench: Bench, scale: int | str, root: Path, args: argparse.Names
                 generated_seconds: float) -> dict:
     tag = f"k{scale}"
     out: dict = {"scale": scale, "root": str(root), "data": root_facts(root),
-                 "generate_seconds": generated_seconds, "loadavg": {}}
+                 "generate_seconds": generated_seconds, "loadavg": {},
+                 "source": source_fingerprint()}
     load_db, floor_db, rbr_db = f"bench_{tag}_load", f"bench_{tag}_floor", f"bench_{tag}_rowbyrow"
 
     def note(step: str, detail: str = "") -> None:
@@ -545,10 +547,21 @@ def bench_scale(bench: Bench, scale: int | str, root: Path, args: argparse.Names
     out["incremental"] = step_incremental(bench, root, bench.cache / "work" / tag,
                                           f"bench_{tag}_incr")
     out["loadavg"]["end"] = os.getloadavg()[0]
+    out["source_end"] = source_fingerprint()
     return out
 
 
 # -- RESULTS.md ---------------------------------------------------------------------------------
+
+
+def source_fingerprint() -> str:
+    """A hash of the package's code and SQL: shows whether the loader changed during a run."""
+    digest = hashlib.sha256()
+    package = REPO / "src" / "sparkify"
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.sql")]):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def machine_facts(bench: Bench) -> dict:
@@ -613,6 +626,13 @@ def render(run: dict, section: str) -> str:
               "it); wall time from start to exit."
               + (" `--no-check` leaves out the checks `sparkify load` runs by default; their "
                  "time is given apart." if "--no-check" in run["load_command"] else ""), ""]
+    versions = {r.get(key) for r in run["scales"] for key in ("source", "source_end")}
+    if len(versions) > 1:
+        lines += ["**The loader's code changed during this run** (another engineer was editing "
+                  "it): source fingerprint per K: " + ", ".join(
+                      f"K={r['scale']} {r.get('source')}→{r.get('source_end')}"
+                      for r in run["scales"])
+                  + ". Compare across K with care.", ""]
     lines += render_targets(run)
     lines += render_summary(run)
     for r in run["scales"]:
