@@ -345,3 +345,10 @@ def test_a_file_unreadable_while_planning_is_one_line_and_exit_2(settings, tmp_p
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert_one_line_error(result.stderr, "empty.json")
+
+
+def test_pg_variables_name_the_server_and_the_database():
+    result = invoke("db", "url", env=runner_env(PGHOST="/srv/pg", PGDATABASE="analytics",
+                                                SPARKIFY_DATABASE=None))
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "dbname=analytics"  # libpq adds the PG* host itself

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 
 import psycopg
@@ -17,7 +18,9 @@ def database_name(settings: Settings) -> str:
     if settings.database:
         return settings.database
     if settings.external:
-        named = conninfo_to_dict(settings.database_url or "").get("dbname")
+        # the URL's database, else libpq's PGDATABASE, which the user set to name it
+        named = conninfo_to_dict(settings.database_url or "").get("dbname") or os.environ.get(
+            "PGDATABASE")
         if named:
             return str(named)
     return DEFAULT_DATABASE
