@@ -57,9 +57,17 @@ def sample_events(sample_root) -> list[dict]:
     return read_events(sample_root)
 
 
-@pytest.fixture
-def report(sample_settings) -> dict:
-    result = CliRunner().invoke(cli, ["report", "--json"])
+@pytest.fixture(scope="module")
+def report(pg_server, sample_root) -> dict:
+    """`sparkify report --json` on a fresh copy of the loaded sample, run once per module."""
+    from conftest import SAMPLE_TEMPLATE, _clone
+
+    patch = pytest.MonkeyPatch()
+    try:
+        _clone(SAMPLE_TEMPLATE, patch)
+        result = CliRunner().invoke(cli, ["report", "--json"])
+    finally:
+        patch.undo()
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)  # the whole of stdout is the one object
 
