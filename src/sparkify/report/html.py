@@ -152,10 +152,10 @@ def render(data: dict) -> str:
         "length is the last event's time minus the first's.",
         [svg.lines([d["day"][5:] for d in dau], {"users": [d["users"] for d in dau]},
                    "Daily active users"),
-         svg.columns([f"{b['low']}–{b['high']}" if b["high"] > b["low"] else str(b["low"])
-                      for b in dist], {"users": [b["users"] for b in dist]},
+         svg.columns([str(b["low"]) for b in dist], {"users": [b["users"] for b in dist]},
                      "Users by plays per user")],
-        "Right: how many users played that many songs in the period (doubling buckets).",
+        "Right: how many users played that many songs in the period, in doubling buckets "
+        "(the bar at 4 counts users with 4 to 7 plays).",
         [table("Weekly active users", ["week starting", "users"],
                [[w["week_start"], w["users"]] for w in engagement["weekly_active_users"]], {1}),
          table("Plays per user", ["figure", "value"],
@@ -207,9 +207,10 @@ def render(data: dict) -> str:
                      "Upgrades and downgrades per day")],
         f"{conv['upgrades']} upgrades and {conv['downgrades']} downgrades by "
         f"{conv['users_changed']} users.",
-        [table("Level changes", ["when (UTC)", "user", "from", "to"],
+        [table(f"Level changes (the first {min(20, len(conv['changes']))} of "
+               f"{len(conv['changes']):,}; all in --json)", ["when (UTC)", "user", "from", "to"],
                [[when(c["changed_at"]), c["user_id"], c["from_level"], c["to_level"]]
-                for c in conv["changes"][:50]])]))
+                for c in conv["changes"][:20]])]))
 
     items = recs["items"]
     sections.append(section(

@@ -90,10 +90,12 @@ def _axes(ticks: list[float], x0: float, x1: float, y_of, body: list[str]) -> No
 
 
 def _legend(names: list[str], x: float, body: list[str]) -> None:
+    step = 110 if len(names) <= 4 else 74  # up to 7 series fit the default width
     for i, name in enumerate(names):
-        lx = x + i * 110
+        lx = x + i * step
         body.append(f'<rect x="{lx}" y="22" width="10" height="10" fill="{PALETTE[i % 7]}"/>'
-                    f'<text class="legend" x="{lx + 14}" y="31">{_e(_clip(name, 14))}</text>')
+                    f'<text class="legend" x="{lx + 14}" y="31">'
+                    f"{_e(_clip(name, 14 if step > 100 else 8))}</text>")
 
 
 def _x_labels(labels: list[str], x_of, y: float, body: list[str], max_labels: int = 12) -> None:
