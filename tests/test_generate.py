@@ -313,3 +313,13 @@ def test_cli_writes_json_summary_and_refuses_to_mix_data_sets(tmp_path):
     forced = runner.invoke(cli, [*args, "--force", "--seed", "4"])
     assert forced.exit_code == 0
     assert len(_song_files(out)) == 9
+
+
+def test_cli_says_when_too_few_users_make_most_events_logged_out_visits(tmp_path):
+    runner = CliRunner()
+    crowded = runner.invoke(cli, ["generate", str(tmp_path / "a"), "--events", "3000",
+                                  "--users", "1", "--days", "1"])
+    assert crowded.exit_code == 0 and "raise --users" in crowded.stdout
+    normal = runner.invoke(cli, ["generate", str(tmp_path / "b"), "--events", "3000",
+                                 "--days", "3"])
+    assert normal.exit_code == 0 and "raise --users" not in normal.stdout

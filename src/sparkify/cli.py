@@ -428,6 +428,10 @@ def generate_command(out: Path, events: int | None, days: int | None, users: int
         f"wrote {result.events:,} events ({result.song_plays:,} song plays, {share:.1%} of them "
         f"songs in the catalog) over {config.days} days by {result.active_users:,} users, "
         f"and {result.songs:,} songs to {out}/ in {result.seconds:.1f} s")
+    if result.logged_out_events > result.events // 2:
+        console.print(f"[yellow]{result.logged_out_events:,} events are logged-out visits: "
+                      f"{config.users:,} users cannot make {config.events:,} events in "
+                      f"{config.days} days at a human pace; raise --users or --days")
     console.print(f"load it with: sparkify load {out}")
 
 
