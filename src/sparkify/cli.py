@@ -122,7 +122,8 @@ def load_command(data_root: Path | None, full_refresh: bool, as_json: bool, stri
     else:
         result = load(settings, root, full_refresh,
                       notify=lambda m: click.echo(m, err=True))
-    checked = None if no_check else run_checks(settings)
+    # Nothing loaded, nothing changed: the last checks still hold (and a no-op stays instant).
+    checked = None if no_check or result.files_loaded == 0 else run_checks(settings)
     if as_json:
         payload = result.to_dict()
         if checked is not None:
@@ -132,6 +133,9 @@ def load_command(data_root: Path | None, full_refresh: bool, as_json: bool, stri
         _print_load_summary(result)
         if checked is not None:
             _print_checks(checked)
+        elif not no_check:
+            console.print("nothing new was loaded, so the checks were not run again "
+                          "(`sparkify check` runs them)")
     if (strict and result.rejected) or (checked is not None and not all_passed(checked)):
         sys.exit(1)
 
