@@ -40,3 +40,20 @@ def test_unchanged_files_without_orphaned_duplicates_are_not_reread(settings, tm
     again = load(settings, tmp_path, notify=_quiet)
     assert (again.files_loaded, again.files_skipped) == (1, 1)
     assert query(settings, "SELECT count(*) FROM events") == [(5,)]
+
+
+def test_a_big_file_of_bad_lines_loads_every_reject_in_bounded_chunks(settings, tmp_path,
+                                                                       monkeypatch):
+    from sparkify import stage
+
+    monkeypatch.setattr(stage, "REJECTS_HELD_MAX", 10_000)  # many pauses of the row COPY
+    lines = []
+    for i in range(300):
+        lines.append(event(sessionId=9, itemInSession=i))
+        lines.append("not json " + "x" * 200 + f" {i}")
+    write_log(tmp_path, "mixed.json", lines)
+    result = load(settings, tmp_path, notify=_quiet)
+    assert result.events == {"read": 600, "song_plays": 300, "other_pages": 0, "rejected": 300}
+    assert query(settings, "SELECT count(*), count(DISTINCT line_number), min(line_number), "
+                           "max(line_number) FROM sparkify.rejects") == [(300, 300, 2, 600)]
+    assert query(settings, "SELECT count(*) FROM events") == [(300,)]

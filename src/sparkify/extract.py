@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
@@ -352,8 +352,13 @@ def song_row(obj: dict, file_idx: int, line: int) -> tuple:
     )
 
 
-def parse_file(source: SourceFile, file_idx: int, stats: FileStats) -> Iterator[tuple]:
-    """Rows of one file for COPY; counts and rejects go to `stats` as the rows stream by."""
+def parse_file(source: SourceFile, file_idx: int, stats: FileStats,
+               on_reject: Callable[[int, str, str], None] | None = None) -> Iterator[tuple]:
+    """Rows of one file for COPY; counts go to `stats` as the rows stream by.
+
+    A rejected record goes to `on_reject(line, raw, reason)` when given (the stager copies it
+    out, so a file of bad lines is not held in memory), else to `stats.rejects`.
+    """
     digest = hashlib.sha256()
     is_song = source.kind == "song"
     records = _song_records(source, digest) if is_song else _lines(source.path, digest)
@@ -372,7 +377,10 @@ def parse_file(source: SourceFile, file_idx: int, stats: FileStats) -> Iterator[
                     row = make_row(obj, file_idx, line)
             except Invalid as exc:
                 stats.rejected += 1
-                stats.rejects.append((line, _decode_raw(raw), str(exc)))
+                if on_reject is None:
+                    stats.rejects.append((line, _decode_raw(raw), str(exc)))
+                else:
+                    on_reject(line, _decode_raw(raw), str(exc))
                 continue
             if is_song:
                 stats.songs += 1

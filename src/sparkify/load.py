@@ -25,6 +25,7 @@ from .stage import Batch, StagingWorker, stage_batch
 
 BATCH_BYTES = 32 << 20  # input per transaction: large enough to amortise, small enough to pipeline
 BATCH_FILES = 5_000
+PARALLEL_BYTES = 24 << 20  # below this much input, staging in a second process does not pay
 LOCK_KEY = 0x5A_4B_1F_00  # pg_advisory_lock key held by the one load running on a database
 DUPLICATE_REASON = "duplicate event: one with the same sessionId, itemInSession and ts is loaded"
 
@@ -101,7 +102,7 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
          notify: Callable[[str], None] | None = None, parallel: bool | None = None) -> LoadResult:
     """Load every new or changed file under `root`; report what happened.
 
-    `parallel`: stage in a second process (default: when there are several batches).
+    `parallel`: stage in a second process (default: for several batches of real size).
     """
     started = time.perf_counter()
     notify = notify or (lambda message: print(message, file=sys.stderr))
@@ -127,8 +128,8 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
         if on_plan:
             on_plan(len(todo), sum(source.size for source, _ in todo))
         work = list(batches(todo))
-        if parallel is None:
-            parallel = len(work) > 1
+        if parallel is None:  # a second process costs about a second to start: worth it when big
+            parallel = len(work) > 1 and sum(source.size for source, _ in todo) >= PARALLEL_BYTES
         if parallel:
             _load_pipelined(settings, conn, work, result, progress, verify_references)
         else:

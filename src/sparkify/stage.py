@@ -30,28 +30,79 @@ def _copy_statement(slot: str, table: str, columns: tuple[str, ...]) -> sql.Comp
         sql.Identifier(slot, table), sql.SQL(", ").join(map(sql.Identifier, columns)))
 
 
+REJECTS_HELD_MAX = 4 << 20  # bytes of rejected raw text held before it is copied out
+
+
+class _RowCopy:
+    """The COPY of a batch's rows, which can pause so that rejects are copied in between."""
+
+    def __init__(self, cur: psycopg.Cursor, statement: sql.Composed) -> None:
+        self._cur, self._statement = cur, statement
+        self._context = None
+        self.copy = None
+
+    def open(self) -> None:
+        self._context = self._cur.copy(self._statement)
+        self.copy = self._context.__enter__()
+
+    def close(self, error: BaseException | None = None) -> None:
+        """End the COPY: completed, or (with `error`) aborted."""
+        if self._context is not None:
+            context, self._context, self.copy = self._context, None, None
+            context.__exit__(type(error) if error else None, error,
+                             error.__traceback__ if error else None)
+
+
 def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
                 progress: Callable[[SourceFile], None] | None = None) -> None:
-    """Empty `slot`, then fill it with the batch (one transaction, committed on return)."""
+    """Empty `slot`, then fill it with the batch (one transaction, committed on return).
+
+    Memory stays flat whatever the input: rows stream into COPY, and rejects are copied out
+    whenever those held pass REJECTS_HELD_MAX (the row COPY pauses meanwhile: one connection
+    runs one COPY at a time).
+    """
     kind = batch[0][0].kind
     table, columns = ("songs", SONG_COLUMNS) if kind == "song" else ("events", EVENT_COLUMNS)
+    rejects_copy = _copy_statement(slot, "rejects", ("file_idx", "line", "raw", "reason"))
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(sql.SQL("TRUNCATE {}").format(
             sql.SQL(", ").join(sql.Identifier(slot, t) for t in STAGING_TABLES)))
+        rows = _RowCopy(cur, _copy_statement(slot, table, columns))
+        held: list[tuple[int, int, str, str]] = []
+        held_bytes = 0
+
+        def copy_rejects() -> None:
+            nonlocal held_bytes
+            with cur.copy(rejects_copy) as copy:
+                for reject in held:
+                    copy.write_row(reject)
+            held.clear()
+            held_bytes = 0
+
         stats: list[FileStats] = []
-        with cur.copy(_copy_statement(slot, table, columns)) as copy:
+        rows.open()
+        try:
             for idx, (source, _) in enumerate(batch):
+                def rejected(line: int, raw: str, reason: str, idx: int = idx) -> None:
+                    nonlocal held_bytes
+                    held.append((idx, line, raw, reason))
+                    held_bytes += len(raw) + len(reason)
+                    if held_bytes > REJECTS_HELD_MAX:
+                        rows.close()
+                        copy_rejects()
+                        rows.open()
+
                 file_stats = FileStats()
-                for row in parse_file(source, idx, file_stats):
-                    copy.write_row(row)
+                for row in parse_file(source, idx, file_stats, on_reject=rejected):
+                    rows.copy.write_row(row)
                 stats.append(file_stats)
                 if progress:
                     progress(source)
-        with cur.copy(_copy_statement(slot, "rejects", ("file_idx", "line", "raw", "reason"))) \
-                as copy:
-            for idx, file_stats in enumerate(stats):
-                for line, raw, reason in file_stats.rejects:
-                    copy.write_row((idx, line, raw, reason))
+        except BaseException as error:
+            rows.close(error)
+            raise
+        rows.close()
+        copy_rejects()
         with cur.copy(_copy_statement(slot, "files", FILE_COLUMNS)) as copy:
             for idx, ((source, reloaded), s) in enumerate(zip(batch, stats, strict=True)):
                 copy.write_row((idx, str(source.path), kind, source.size, source.mtime_ns,
