@@ -7,6 +7,7 @@ a file whose size and mtime are those the manifest holds is not read again.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from . import schema
 from .config import Settings
@@ -25,6 +27,7 @@ from .stage import Batch, StagingWorker, stage_batch
 
 BATCH_BYTES = 32 << 20  # input per transaction: large enough to amortise, small enough to pipeline
 BATCH_FILES = 5_000
+ANALYTICS_INDEXES = "views/analytics_indexes"  # built after a bulk load, not row by row
 PARALLEL_BYTES = 24 << 20  # below this much input, staging in a second process does not pay
 LOCK_KEY = 0x5A_4B_1F_00  # pg_advisory_lock key held by the one load running on a database
 DUPLICATE_REASON = "duplicate event: one with the same sessionId, itemInSession and ts is loaded"
@@ -128,18 +131,44 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
         if on_plan:
             on_plan(len(todo), sum(source.size for source, _ in todo))
         work = list(batches(todo))
+        rebuild = _is_bulk(conn, todo) and _drop_analytics_indexes(conn)
         if parallel is None:  # a second process costs about a second to start: worth it when big
             parallel = len(work) > 1 and sum(source.size for source, _ in todo) >= PARALLEL_BYTES
-        if parallel:
-            _load_pipelined(settings, conn, work, result, progress, verify_references)
-        else:
-            for batch in work:
-                _load_in_turn(conn, batch, result, progress, verify_references)
-        if any(reloaded for _, reloaded in todo):
-            _restore_orphaned_duplicates(conn, files, result, verify_references)
+        try:
+            if parallel:
+                _load_pipelined(settings, conn, work, result, progress, verify_references)
+            else:
+                for batch in work:
+                    _load_in_turn(conn, batch, result, progress, verify_references)
+            if any(reloaded for _, reloaded in todo):
+                _restore_orphaned_duplicates(conn, files, result, verify_references)
+        finally:
+            if rebuild:
+                conn.execute("SET maintenance_work_mem = '512MB'")
+                conn.execute(read_sql(ANALYTICS_INDEXES))
         result.tables = schema.row_counts(conn)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _is_bulk(conn: psycopg.Connection, todo: list[tuple[SourceFile, bool]]) -> bool:
+    """A load at least as big as what is loaded already (and big at all): a first load, say."""
+    incoming = sum(source.size for source, _ in todo)
+    loaded = conn.execute("SELECT coalesce(sum(size_bytes), 0) FROM sparkify.manifest").fetchone()
+    return incoming >= PARALLEL_BYTES and incoming >= loaded[0]
+
+
+def _drop_analytics_indexes(conn: psycopg.Connection) -> bool:
+    """Drop the indexes only the analytics need, to build them once after a bulk load.
+
+    Kept up row by row, they cost a bulk load more than building them afresh from sorted
+    input. Meanwhile the views still answer, only slower. Constraint indexes stay.
+    """
+    names = re.findall(r"CREATE INDEX IF NOT EXISTS\s+([\w.]+)", read_sql(ANALYTICS_INDEXES))
+    for name in names:
+        conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(
+            sql.Identifier(*name.split("."))))
+    return bool(names)
 
 
 def _load_in_turn(conn: psycopg.Connection, batch: Batch, result: LoadResult,
