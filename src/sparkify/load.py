@@ -260,14 +260,18 @@ def _transform(conn: psycopg.Connection, slot: str, batch: Batch, result: LoadRe
             run("insert_artists")
             run("insert_songs")
             run("rematch_songplays")
-        else:
+        duplicates = False
+        if kind == "log":
             staged = cur.execute(slot_sql(
                 "SELECT sum(song_plays + other_pages) FROM staging.files", slot)).fetchone()[0]
             run("insert_users")
             run("insert_time")
-            if run("insert_events").rowcount < staged:
+            duplicates = run("insert_events").rowcount < staged
+            if duplicates:
                 _reject_duplicates(cur, slot, batch, run)
             run("insert_songplays")
+        if reloading or duplicates:
+            run("refresh_users")
         if reloading:
             run("repair_after_reload")
         run("insert_rejects")

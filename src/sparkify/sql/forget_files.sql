@@ -1,7 +1,7 @@
 -- A changed file is reloaded whole: first remove what its previous version put in the star.
 -- Users and time rows are repaired afterwards (repair_after_reload.sql); plays whose song goes
 -- are matched again (rematch_songplays.sql).
-CREATE TEMP TABLE IF NOT EXISTS forgotten_users (user_id integer) ON COMMIT DROP;
+CREATE TEMP TABLE IF NOT EXISTS users_to_refresh (user_id integer) ON COMMIT DROP;
 CREATE TEMP TABLE IF NOT EXISTS forgotten_times (start_time timestamptz) ON COMMIT DROP;
 CREATE TEMP TABLE IF NOT EXISTS unmatched_plays (songplay_id bigint) ON COMMIT DROP;
 
@@ -17,7 +17,7 @@ WITH gone AS (
     WHERE source_file_id IN (SELECT file_id FROM staging.files WHERE reloaded)
     RETURNING user_id
 )
-INSERT INTO forgotten_users SELECT DISTINCT user_id FROM gone WHERE user_id IS NOT NULL;
+INSERT INTO users_to_refresh SELECT DISTINCT user_id FROM gone WHERE user_id IS NOT NULL;
 
 DELETE FROM sparkify.rejects
 WHERE file_id IN (SELECT file_id FROM staging.files WHERE reloaded);

@@ -1,0 +1,24 @@
+-- Users listed in users_to_refresh take their attributes from their latest event left in
+-- `events` (ties: the later path, then line, as on insert), or go when none is left. The list
+-- comes from forget_files.sql (users whose events a reloaded file took away) and from
+-- count_duplicates.sql (users named by a replay that was not loaded).
+CREATE TEMP TABLE IF NOT EXISTS users_to_refresh (user_id integer) ON COMMIT DROP;
+
+INSERT INTO public.users AS u (user_id, first_name, last_name, gender, level, location, last_seen_at)
+SELECT DISTINCT ON (e.user_id)
+       e.user_id, e.first_name, e.last_name, e.gender, e.level, e.location, e.event_time
+FROM public.events e
+JOIN sparkify.manifest m ON m.file_id = e.source_file_id  -- ties: the later path, as on insert
+WHERE e.user_id IN (SELECT user_id FROM users_to_refresh)
+ORDER BY e.user_id, e.event_time DESC, m.path DESC, e.source_line DESC
+ON CONFLICT (user_id) DO UPDATE SET
+    first_name = excluded.first_name,
+    last_name = excluded.last_name,
+    gender = excluded.gender,
+    level = excluded.level,
+    location = excluded.location,
+    last_seen_at = excluded.last_seen_at;
+
+DELETE FROM public.users u
+WHERE u.user_id IN (SELECT user_id FROM users_to_refresh)
+  AND NOT EXISTS (SELECT 1 FROM public.events e WHERE e.user_id = u.user_id);
