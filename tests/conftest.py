@@ -12,7 +12,6 @@ import os
 import shutil
 from pathlib import Path
 
-import psycopg
 import pytest
 from psycopg import sql
 

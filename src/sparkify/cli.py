@@ -20,7 +20,7 @@ from .config import load_settings
 from .db import connect, database_name, ensure_database, redact, server_conninfo
 from .errors import SparkifyError
 from .load import LoadResult, load
-from .schema import create_all, drop_all
+from .schema import create_all
 from .server import EmbeddedServer
 
 console = Console()
