@@ -108,6 +108,10 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
                 copy.write_row((idx, str(source.path), kind, source.size, source.mtime_ns,
                                 s.sha256, s.read, s.rejected, s.song_plays, s.other_pages,
                                 reloaded))
+        # Statistics of this batch, not of whatever the table held when last analyzed: the
+        # transform's joins are planned from them (autovacuum is off on staging).
+        cur.execute(sql.SQL("ANALYZE {}, {}").format(sql.Identifier(slot, table),
+                                                     sql.Identifier(slot, "files")))
 
 
 def _worker_main(settings: Settings, jobs, results) -> None:
