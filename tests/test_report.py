@@ -249,6 +249,49 @@ def test_sample_preferences_name_each_users_most_played_artist(report, sample_ev
     assert len(report["recommendations"]["items"]) == 10
 
 
+def test_sample_user_preferences_name_every_users_top_artist_and_song(sample_settings,
+                                                                      sample_events):
+    """Every user's row, from the JSON, and the same as rank 1 of user_top_artists/_songs."""
+    plays = plays_of(sample_events)
+    expected = set()
+    for user in {e["userId"] for e in plays}:
+        mine = [e for e in plays if e["userId"] == user]
+        artists = Counter(e["artist"] for e in mine)
+        songs = Counter((e["song"], e["artist"]) for e in mine)
+        artist = min(artists, key=lambda a: (-artists[a], a))
+        song = min(songs, key=lambda s: (-songs[s], s))
+        expected.add((int(user), len(mine), artist, artists[artist], *song, songs[song]))
+    rows = query(sample_settings, "SELECT * FROM user_preferences")
+    assert set(rows) == expected and len(rows) == len(expected)
+    assert rows and set(rows) == set(query(sample_settings, """
+        SELECT a.user_id, p.plays, a.artist, a.plays, s.song, s.artist, s.plays
+        FROM user_top_artists a
+        JOIN user_top_songs s ON s.user_id = a.user_id AND s.rank = 1
+        JOIN plays_per_user p ON p.user_id = a.user_id
+        WHERE a.rank = 1"""))
+
+
+def test_user_rankings_put_more_plays_first_then_byte_order(settings, tmp_path):
+    """Ties by name in byte order ('B' < 'a' < 'b' < 'é'), and only after the play count."""
+    played = [("x", "b")] * 2 + [("x", "B")] * 2 + [("y", "a")] * 2 + [("y", "é")] * 2 \
+        + [("A", "Z")]
+    write_log(tmp_path, "a.json", [
+        event(userId="1", itemInSession=i, ts=1541105830000 + 1000 * i, song=s, artist=a)
+        for i, (s, a) in enumerate(played)])
+    load(settings, tmp_path, notify=lambda m: None)
+    assert query(settings, "SELECT rank, artist, plays FROM user_top_artists "
+                           "WHERE user_id = 1 ORDER BY rank") == [
+        (1, "B", 2), (2, "a", 2), (3, "b", 2), (4, "é", 2), (5, "Z", 1)]
+    assert query(settings, "SELECT rank, song, artist, plays FROM user_top_songs "
+                           "WHERE user_id = 1 ORDER BY rank") == [
+        (1, "x", "B", 2), (2, "x", "b", 2), (3, "y", "a", 2), (4, "y", "é", 2),
+        (5, "A", "Z", 1)]
+    assert query(settings, "SELECT * FROM user_preferences") == [
+        (1, 9, "B", 2, "x", "B", 2)]
+    assert query(settings, "SELECT artist, users, plays FROM favourite_artists") == [
+        ("B", 1, 2)]
+
+
 def test_report_says_genre_is_not_in_the_source(report, sample_settings):
     assert report["genre"] is None
     assert any("Genre is not in the source data" in note for note in report["notes"])

@@ -1,11 +1,12 @@
 -- Q5 Each user's favourite songs: plays per (user, title, artist name); rank 1 = the user's
--- most played, ties by title then artist (byte order). Filter on user_id and rank.
+-- most played, ties by title then artist (byte order, written `USING ~<~` as in
+-- user_top_artists). Filter on user_id and rank.
 -- Example: SELECT rank, song, artist, plays FROM user_top_songs WHERE user_id = 49 AND rank <= 5 ORDER BY rank;
 CREATE OR REPLACE VIEW public.user_top_songs AS
 SELECT user_id,
        row_number() OVER (PARTITION BY user_id
-                          ORDER BY count(*) DESC, song_title COLLATE "C",
-                                   artist_name COLLATE "C")::integer AS rank,
+                          ORDER BY count(*) DESC, song_title USING ~<~,
+                                   artist_name USING ~<~)::integer AS rank,
        song_title AS song,
        artist_name AS artist,
        count(*) AS plays
