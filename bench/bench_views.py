@@ -167,10 +167,24 @@ What the plans showed and what was done about it (EXPLAIN ANALYZE with `--explai
 - Recommendations: a median user's songs were shared by 4,000 users (472k candidate rows,
   5-14 s). The co-listeners are now the 200 users sharing most of the user's songs, each one's
   distinct songs read in index order, and only the top N are sorted (now 0.3-0.7 s).
-- Still over 1 s of CPU: the unfiltered `user_top_*` listings (every user's full ranking,
-  600k rows) and `user_preferences` (1.8 s: it ranks every user's artists and songs). They are
-  meant to be filtered by user_id, which takes milliseconds (the per-user rows; `sparkify
-  report` reads user_preferences user by user for that reason).
+  In the 17:47 run the median user's call took 1.19 s of CPU in all 5 runs (0.21 s in
+  the run before, same data; the same call by hand right after: about 0.2 s): a plan
+  that changes from run to run, not investigated here.
+- `user_preferences` needs only rank 1: per user, a top-1 lookup (LATERAL ... ORDER BY ...
+  LIMIT 1, a one-row heap) in the user's range of the (user, artist, song) index, for the
+  artist and for the song, instead of ranking every user's 561k artists and 608k songs with
+  an incremental sort and a window and keeping rank 1 (1.8 s under load 5, 1.5-1.7 s under
+  load 2 -> 0.9 s).
+- `user_top_artists` / `user_top_songs` listed unfiltered rank all 561k / 608k (user, artist)
+  / (user, song) groups. The byte-order tie-break is now written `USING ~<~` (the
+  text_pattern_ops order, the same order as COLLATE "C"): the sort keys on the name column
+  itself instead of a collated copy carried through the sort and the window, and the
+  projection above the window goes (5-15 % less CPU in interleaved runs). In this run, with
+  the other core busy, they took 0.98 s and 1.08 s of CPU: the plan is already a stream in index order (index-only
+  scan 0.15 s, GroupAggregate 0.3 s, incremental sort within each user 0.5 s, window 0.2 s
+  in EXPLAIN ANALYZE) plus sending 0.6M rows; the sort by plays within each user is what is
+  left, and no index can hold a count. Filtered by user_id (how the report reads them) they
+  take milliseconds.
 """
 
 
