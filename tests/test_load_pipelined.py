@@ -37,3 +37,34 @@ def test_pipelined_load_equals_the_load_in_turn(settings, tmp_path, monkeypatch)
     assert in_turn.to_dict() | {"seconds": 0} == pipelined.to_dict() | {"seconds": 0}
     assert _snapshot(settings) == first
     assert len(first["songplays"]) == pipelined.events["song_plays"] > 0
+
+
+def test_the_staging_process_ends_when_the_loading_process_is_killed(settings):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    script = ("import time\n"
+              "from sparkify.config import load_settings\n"
+              "from sparkify.stage import StagingWorker\n"
+              "w = StagingWorker(load_settings(), None)\n"
+              "print(w._process.pid, flush=True)\n"
+              "time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                              env=os.environ.copy())
+    worker_pid = int(parent.stdout.readline())
+    assert psutil.pid_exists(worker_pid)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if not psutil.pid_exists(worker_pid) or \
+                psutil.Process(worker_pid).status() == psutil.STATUS_ZOMBIE:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the staging process outlived the loading process")

@@ -114,11 +114,22 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
                                                      sql.Identifier(slot, "files")))
 
 
+def _next_job(jobs):
+    """The next job, or None once the loading process has gone (killed, say): never linger."""
+    parent = mp.parent_process()
+    while True:
+        try:
+            return jobs.get(timeout=1.0)
+        except queue.Empty:
+            if parent is not None and not parent.is_alive():
+                return None
+
+
 def _worker_main(settings: Settings, jobs, results) -> None:
     """Second process: stage each (slot, batch) job; report progress, completion or error."""
     try:
         with connect(settings, autocommit=True) as conn:
-            while (job := jobs.get()) is not None:
+            while (job := _next_job(jobs)) is not None:
                 slot, batch = job
                 stage_batch(conn, slot, batch,
                             progress=lambda source: results.put(("file", source)))
