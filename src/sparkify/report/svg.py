@@ -58,7 +58,7 @@ def hbar(items: list[tuple[str, float]], title: str, notes: list[str] | None = N
          width: int = 500, label_chars: int = 30) -> str:
     """One bar per (label, value), longest first as given; notes are shown after the value."""
     if not items:
-        return _svg(width, 40, title, ['<text class="empty" x="0" y="34">no data</text>'])
+        return _no_data(width, title)
     label_w = max(40, min(label_chars, max(len(label) for label, _ in items)) * 7.2 + 12)
     row_h, top = 22, 26
     note_chars = max((len(_clip(n, 40)) for n in notes or [] if n), default=0)
@@ -106,21 +106,33 @@ def _x_labels(labels: list[str], x_of, y: float, body: list[str], max_labels: in
                         f"{_e(label)}</text>")
 
 
+def _no_data(width: int, title: str) -> str:
+    return _svg(width, 40, title, ['<text class="empty" x="0" y="34">no data</text>'])
+
+
+def _series_frame(names: list[str], series: dict[str, list[float]], width: int,
+                  height: int) -> tuple[int, int, int, int, float, list[str]]:
+    """Margins, plot size, value scale and a body holding legend and axes, for charts of
+    several series (columns, lines): (left, top, plot width, plot height, scale, body)."""
+    left, right, top, bottom = 52, 8, 44, 24
+    plot_w, plot_h = width - left - right, height - top - bottom
+    ticks = nice_ticks(max((max(v) for v in series.values()), default=0))
+    scale = plot_h / ticks[-1]
+    body: list[str] = []
+    _legend(names if len(names) > 1 else [], left, body)
+    _axes(ticks, left, width - right, lambda v: top + plot_h - v * scale, body)
+    return left, top, plot_w, plot_h, scale, body
+
+
 def columns(labels: list[str], series: dict[str, list[float]], title: str,
             width: int = 500, height: int = 240) -> str:
     """Grouped vertical columns: one group per label, one column per series."""
     names = list(series)
     if not labels or not names:
-        return _svg(width, 40, title, ['<text class="empty" x="0" y="34">no data</text>'])
-    left, right, top, bottom = 52, 8, 44, 24
-    plot_w, plot_h = width - left - right, height - top - bottom
-    ticks = nice_ticks(max((max(v) for v in series.values()), default=0))
-    scale = plot_h / ticks[-1]
+        return _no_data(width, title)
+    left, top, plot_w, plot_h, scale, body = _series_frame(names, series, width, height)
     group_w = plot_w / len(labels)
     bar_w = max(1.0, group_w * 0.8 / len(names))
-    body: list[str] = []
-    _legend(names if len(names) > 1 else [], left, body)
-    _axes(ticks, left, width - right, lambda v: top + plot_h - v * scale, body)
     for i, label in enumerate(labels):
         for j, name in enumerate(names):
             value = series[name][i]
@@ -138,19 +150,13 @@ def lines(labels: list[str], series: dict[str, list[float]], title: str,
     """One line per series over evenly spaced labels (days, hours)."""
     names = list(series)
     if not labels or not names:
-        return _svg(width, 40, title, ['<text class="empty" x="0" y="34">no data</text>'])
-    left, right, top, bottom = 52, 8, 44, 24
-    plot_w, plot_h = width - left - right, height - top - bottom
-    ticks = nice_ticks(max((max(v) for v in series.values()), default=0))
-    scale = plot_h / ticks[-1]
+        return _no_data(width, title)
+    left, top, plot_w, plot_h, scale, body = _series_frame(names, series, width, height)
     step = plot_w / max(1, len(labels) - 1)
 
     def x_of(i: int) -> float:
         return left + i * step if len(labels) > 1 else left + plot_w / 2
 
-    body: list[str] = []
-    _legend(names if len(names) > 1 else [], left, body)
-    _axes(ticks, left, width - right, lambda v: top + plot_h - v * scale, body)
     for j, name in enumerate(names):
         points = " ".join(f"{x_of(i):.1f},{top + plot_h - v * scale:.1f}"
                           for i, v in enumerate(series[name]))
