@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,8 +56,16 @@ class FileStats:
 
 
 def discover(root: Path) -> list[SourceFile]:
-    """Every *.json under root/song_data and root/log_data, songs first, each sorted by path.
+    """Every *.json under root/song_data and root/log_data, songs first, each sorted by path."""
+    return [SourceFile(Path(path), kind, size, mtime_ns)
+            for path, kind, size, mtime_ns in find_sources(root)]
 
+
+def find_sources(root: Path) -> Iterator[tuple[str, str, int, int]]:
+    """`discover` as (path, kind, size, mtime_ns), one file at a time: memory does not grow
+    with the number of files, and no objects are built for files that are not loaded.
+
+    A wrong root is an error at once; an unreadable folder or broken link when reached.
     Hidden files and folders (".ipynb_checkpoints", editor swap files) are not data.
     """
     if not root.exists():
@@ -68,34 +77,48 @@ def discover(root: Path) -> list[SourceFile]:
     if not any((root / sub).is_dir() for _, sub in KINDS):
         raise SparkifyError(f"{root} holds neither song_data/ nor log_data/; pass the folder "
                             "that holds them")
-    found: list[SourceFile] = []
-    for kind, sub in KINDS:
-        base = root / sub
-        paths: list[Path] = []
-        if not base.is_dir():
-            continue
-        # an unreadable folder or a broken link is an error, not a silently smaller load
-        for folder, dirs, files in os.walk(base, onerror=_unreadable):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            paths.extend(Path(folder, name) for name in files
-                         if name.endswith(".json") and not name.startswith("."))
-        for path in sorted(paths, key=str):
-            try:
-                st = path.stat()
-            except OSError as exc:
-                _unreadable(exc)
-            _check_name(path)
-            found.append(SourceFile(path, kind, st.st_size, st.st_mtime_ns))
-    return found
+    _check_name(str(root))
+    return ((path, kind, st.st_size, st.st_mtime_ns)
+            for kind, sub in KINDS if (root / sub).is_dir()
+            for path, st in _sorted_walk(str(root / sub)))
 
 
-def _check_name(path: Path) -> None:
-    """The manifest keeps paths as text: a name that is not UTF-8 cannot be recorded."""
-    raw = os.fsencode(path)
+def _sorted_walk(folder: str) -> Iterator[tuple[str, os.stat_result]]:
+    """(path, stat) of the *.json files under `folder`, in the order of their path strings.
+
+    A folder sorts by its name + "/", the prefix of every path below it, so walking each
+    folder's sorted entries yields the same order as sorting all paths, without holding them.
+    """
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        shown = raw.decode("utf-8", "backslashreplace")
+        with os.scandir(folder) as scan:
+            entries = [(entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name,
+                        entry) for entry in scan if not entry.name.startswith(".")]
+    except OSError as exc:  # an unreadable folder is an error, not a silently smaller load
+        _unreadable(exc)
+    entries.sort(key=lambda pair: pair[0])
+    for key, entry in entries:
+        if not key.endswith(("/", ".json")):
+            continue
+        _check_name(entry.path)
+        if key.endswith("/"):
+            yield from _sorted_walk(entry.path)
+            continue
+        try:
+            st = entry.stat()  # follows a link: a broken one is an error
+        except OSError as exc:
+            _unreadable(exc)
+        if not stat.S_ISDIR(st.st_mode):  # a link to a folder is not walked, as os.walk does
+            yield entry.path, st
+
+
+def _check_name(path: str) -> None:
+    """The manifest keeps paths as text: a name that is not UTF-8 cannot be recorded."""
+    if path.isascii():
+        return
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
         raise SparkifyError(f"the name of {shown} is not UTF-8 text; rename it and load again"
                             ) from None
 

@@ -21,7 +21,7 @@ from . import schema
 from .config import Settings
 from .db import connect, ensure_database, read_sql
 from .errors import SparkifyError
-from .extract import SourceFile, discover, file_sha256, read_lines
+from .extract import SourceFile, file_sha256, find_sources, read_lines
 from .schema import STAGING_SLOTS, slot_sql
 from .stage import Batch, StagingWorker, stage_batch
 
@@ -56,37 +56,54 @@ class LoadResult:
                 "data_root": self.data_root, "seconds": round(self.seconds, 3)}
 
 
-@dataclass(frozen=True)
-class Known:
-    size: int
-    mtime_ns: int
-    sha256: str
+@dataclass
+class Plan:
+    """What a load will do: the files found, and those to (re)load in how many batches."""
+
+    found: int = 0
+    files: int = 0
+    bytes: int = 0
+    batches: int = 0
 
 
-def plan(files: list[SourceFile], known: dict[str, Known]) -> tuple[list[tuple[SourceFile, bool]],
-                                                                  list[tuple[int, str]]]:
-    """Files to (re)load with whether they replace an earlier version, and files merely touched.
+def plan(conn: psycopg.Connection, root: Path) -> Plan:
+    """List the files under `root` in temporary tables, compare them with the manifest, and
+    cut those to load into batches (table `todo`).
 
     Size and mtime equal to the manifest's: unchanged, not read. Otherwise the content hash
     decides, so a `touch` costs a hash, not a reload.
     """
-    todo: list[tuple[SourceFile, bool]] = []
-    touched: list[tuple[int, str]] = []
-    for source in files:
-        before = known.get(str(source.path))
-        if before is None:
-            todo.append((source, False))
-        elif before.size == source.size and before.mtime_ns == source.mtime_ns:
-            continue
-        elif before.size == source.size and file_sha256(source.path) == before.sha256:
-            touched.append((source.mtime_ns, str(source.path)))
-        else:
-            todo.append((source, True))
-    return todo, touched
+    sources = find_sources(root)  # a wrong root fails here, before anything is written
+    conn.execute(read_sql("plan_create"))
+    with conn.cursor() as cur:
+        with cur.copy("COPY found (ord, path, kind, size_bytes, mtime_ns) FROM STDIN") as copy:
+            for ord_, (path, kind, size, mtime_ns) in enumerate(sources):
+                copy.write_row((ord_, path, kind, size, mtime_ns))
+        touched = [(mtime_ns, path) for path, mtime_ns, sha256
+                   in cur.execute(read_sql("plan_touched")).fetchall()
+                   if file_sha256(Path(path)) == sha256]
+        if touched:
+            cur.executemany("UPDATE sparkify.manifest SET mtime_ns = %s WHERE path = %s",
+                            touched)
+        cur.execute(read_sql("plan_todo"), {"batch_bytes": BATCH_BYTES,
+                                            "batch_files": BATCH_FILES})
+        found = cur.execute("SELECT count(*) FROM found").fetchone()[0]
+        files, size, count = cur.execute(
+            "SELECT count(*), coalesce(sum(size_bytes), 0), coalesce(max(batch), 0) FROM todo"
+        ).fetchone()
+    return Plan(found=found, files=files, bytes=int(size), batches=count)
+
+
+def fetch_batch(conn: psycopg.Connection, number: int) -> Batch:
+    """Batch `number` (1-based) of the plan: its files in path order."""
+    rows = conn.execute("SELECT path, kind, size_bytes, mtime_ns, reloaded FROM todo "
+                        "WHERE batch = %s ORDER BY ord", [number]).fetchall()
+    return [(SourceFile(Path(path), kind, size, mtime_ns), reloaded)
+            for path, kind, size, mtime_ns, reloaded in rows]
 
 
 def batches(todo: list[tuple[SourceFile, bool]]) -> Iterator[list[tuple[SourceFile, bool]]]:
-    """Consecutive runs of one kind, cut by size and file count."""
+    """Consecutive runs of one kind, cut by size and file count (for short lists in memory)."""
     batch: list[tuple[SourceFile, bool]] = []
     size = 0
     for item in todo:
@@ -109,7 +126,7 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
     """
     started = time.perf_counter()
     notify = notify or (lambda message: print(message, file=sys.stderr))
-    files = discover(root)
+    find_sources(root)  # a wrong root is reported before the database is touched
     result = LoadResult(data_root=str(root.resolve()))
     ensure_database(settings)
     with connect(settings, autocommit=True) as conn:
@@ -122,26 +139,22 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
         verify_references = _skip_reference_triggers(conn)
         if full_refresh:
             truncate_all(conn)
-        todo, touched = plan(files, _known_files(conn))
-        if touched:
-            with conn.cursor() as cur:
-                cur.executemany("UPDATE sparkify.manifest SET mtime_ns = %s WHERE path = %s",
-                                touched)
-        result.files_skipped = len(files) - len(todo)
+        work = plan(conn, root)
+        result.files_skipped = work.found - work.files
         if on_plan:
-            on_plan(len(todo), sum(source.size for source, _ in todo))
-        work = list(batches(todo))
-        rebuild = _is_bulk(conn, todo) and _drop_analytics_indexes(conn)
+            on_plan(work.files, work.bytes)
+        rebuild = _is_bulk(conn, work) and _drop_analytics_indexes(conn)
         if parallel is None:  # a second process costs about a second to start: worth it when big
-            parallel = len(work) > 1 and sum(source.size for source, _ in todo) >= PARALLEL_BYTES
+            parallel = work.batches > 1 and work.bytes >= PARALLEL_BYTES
         try:
             if parallel:
                 _load_pipelined(settings, conn, work, result, progress, verify_references)
             else:
-                for batch in work:
-                    _load_in_turn(conn, batch, result, progress, verify_references)
-            if any(reloaded for _, reloaded in todo):
-                _restore_orphaned_duplicates(conn, files, result, verify_references)
+                for number in range(1, work.batches + 1):
+                    _load_in_turn(conn, fetch_batch(conn, number), result, progress,
+                                  verify_references)
+            if conn.execute("SELECT bool_or(reloaded) FROM todo").fetchone()[0]:
+                _restore_orphaned_duplicates(conn, result, verify_references)
         finally:
             if rebuild:
                 conn.execute("SET maintenance_work_mem = '512MB'")
@@ -151,9 +164,9 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
     return result
 
 
-def _is_bulk(conn: psycopg.Connection, todo: list[tuple[SourceFile, bool]]) -> bool:
+def _is_bulk(conn: psycopg.Connection, work: Plan) -> bool:
     """A load at least as big as what is loaded already (and big at all): a first load, say."""
-    incoming = sum(source.size for source, _ in todo)
+    incoming = work.bytes
     loaded = conn.execute("SELECT coalesce(sum(size_bytes), 0) FROM sparkify.manifest").fetchone()
     return incoming >= PARALLEL_BYTES and incoming >= loaded[0]
 
@@ -177,15 +190,17 @@ def _load_in_turn(conn: psycopg.Connection, batch: Batch, result: LoadResult,
     _transform(conn, STAGING_SLOTS[0], batch, result, verify_references)
 
 
-def _restore_orphaned_duplicates(conn: psycopg.Connection, files: list[SourceFile],
-                                 result: LoadResult, verify_references: bool) -> None:
+def _restore_orphaned_duplicates(conn: psycopg.Connection, result: LoadResult,
+                                 verify_references: bool) -> None:
     """A reloaded file may have dropped the original of an event another file repeats (and
     had rejected as a duplicate): reload those other files so that the event comes back."""
-    by_path = {str(source.path): source for source in files}
     for _ in range(3):  # each round can only orphan duplicates of the files it reloads
         paths = [row[0] for row in conn.execute(read_sql("orphaned_duplicates"),
                                                 {"reason": DUPLICATE_REASON})]
-        todo = [(by_path[path], True) for path in paths if path in by_path]
+        rows = conn.execute("SELECT path, kind, size_bytes, mtime_ns FROM found "
+                            "WHERE path = ANY(%s) ORDER BY ord", [paths]).fetchall()
+        todo = [(SourceFile(Path(path), kind, size, mtime_ns), True)
+                for path, kind, size, mtime_ns in rows]
         if not todo:
             return
         for batch in batches(todo):
@@ -193,20 +208,24 @@ def _restore_orphaned_duplicates(conn: psycopg.Connection, files: list[SourceFil
             result.files_skipped -= len(batch)  # unchanged, yet loaded again
 
 
-def _load_pipelined(settings: Settings, conn: psycopg.Connection, work: list[Batch],
+def _load_pipelined(settings: Settings, conn: psycopg.Connection, work: Plan,
                     result: LoadResult, progress: Progress | None,
                     verify_references: bool) -> None:
     """Batch k+1 is parsed and staged by a second process while batch k is transformed."""
     worker = StagingWorker(settings, progress)
+    slots = len(STAGING_SLOTS)
     try:
-        for k, batch in enumerate(work[:len(STAGING_SLOTS)]):
-            worker.submit(STAGING_SLOTS[k], batch)
-        for k, batch in enumerate(work):
-            slot = STAGING_SLOTS[k % len(STAGING_SLOTS)]
+        staged = {}  # batch number -> files, for the batches submitted and not transformed
+        for number in range(1, min(slots, work.batches) + 1):
+            staged[number] = fetch_batch(conn, number)
+            worker.submit(STAGING_SLOTS[number - 1], staged[number])
+        for number in range(1, work.batches + 1):
+            slot = STAGING_SLOTS[(number - 1) % slots]
             worker.wait(slot)
-            _transform(conn, slot, batch, result, verify_references)
-            if k + len(STAGING_SLOTS) < len(work):
-                worker.submit(slot, work[k + len(STAGING_SLOTS)])
+            _transform(conn, slot, staged.pop(number), result, verify_references)
+            if number + slots <= work.batches:
+                staged[number + slots] = fetch_batch(conn, number + slots)
+                worker.submit(slot, staged[number + slots])
     finally:
         worker.close()
 
@@ -236,11 +255,6 @@ def _skip_reference_triggers(conn: psycopg.Connection) -> bool:
     except psycopg.errors.InsufficientPrivilege:
         return False
     return True
-
-
-def _known_files(conn: psycopg.Connection) -> dict[str, Known]:
-    rows = conn.execute("SELECT path, size_bytes, mtime_ns, sha256 FROM sparkify.manifest")
-    return {path: Known(size, mtime, sha) for path, size, mtime, sha in rows}
 
 
 def _transform(conn: psycopg.Connection, slot: str, batch: Batch, result: LoadResult,

@@ -1,0 +1,20 @@
+-- The files found under the data root (COPY-ed in by the loader, in path order), and those of
+-- them to load, cut into batches. Temporary: they belong to one load's session. Held in the
+-- database rather than in Python, so a load's memory does not grow with the number of files.
+CREATE TEMP TABLE found (
+    ord         integer PRIMARY KEY,  -- songs first, then logs, each by path
+    path        text NOT NULL,
+    kind        text NOT NULL,
+    size_bytes  bigint NOT NULL,
+    mtime_ns    bigint NOT NULL
+);
+
+CREATE TEMP TABLE todo (
+    batch       integer NOT NULL,
+    ord         integer PRIMARY KEY,
+    path        text NOT NULL,
+    kind        text NOT NULL,
+    size_bytes  bigint NOT NULL,
+    mtime_ns    bigint NOT NULL,
+    reloaded    boolean NOT NULL  -- replaces an earlier version of the file
+);

@@ -1,0 +1,18 @@
+-- Files new or changed since the manifest, cut into batches: consecutive files of one kind; a
+-- new batch starts where the bytes before a file cross a multiple of batch_bytes or its rank
+-- a multiple of batch_files, so a batch holds about batch_bytes (one more file at
+-- most) and never more than batch_files files.
+INSERT INTO todo (batch, ord, path, kind, size_bytes, mtime_ns, reloaded)
+SELECT dense_rank() OVER (ORDER BY kind_rank, bytes_chunk, files_chunk),
+       ord, path, kind, size_bytes, mtime_ns, reloaded
+FROM (
+    SELECT f.ord, f.path, f.kind, f.size_bytes, f.mtime_ns,
+           m.path IS NOT NULL AS reloaded,
+           min(f.ord) OVER (PARTITION BY f.kind) AS kind_rank,
+           floor((sum(f.size_bytes) OVER w - f.size_bytes) / %(batch_bytes)s) AS bytes_chunk,
+           (row_number() OVER w - 1) / %(batch_files)s AS files_chunk
+    FROM found f
+    LEFT JOIN sparkify.manifest m ON m.path = f.path
+    WHERE m.path IS NULL OR m.size_bytes <> f.size_bytes OR m.mtime_ns <> f.mtime_ns
+    WINDOW w AS (PARTITION BY f.kind ORDER BY f.ord)
+) new_or_changed;
