@@ -11,8 +11,8 @@ from sparkify.schema import DROP_STATEMENTS, table_statements, view_statements
 
 # DROP TABLES
 
-songplay_table_drop, event_table_drop, user_table_drop, song_table_drop, artist_table_drop, \
-    time_table_drop, staging_schema_drop, staging2_schema_drop, bookkeeping_schema_drop = \
+songplay_table_drop, user_song_plays_table_drop, event_table_drop, user_table_drop, \
+    song_table_drop, artist_table_drop, time_table_drop, staging_schema_drop, staging2_schema_drop, bookkeeping_schema_drop = \
     DROP_STATEMENTS
 
 # CREATE TABLES
@@ -23,6 +23,7 @@ song_table_create = read_sql("create_songs")
 user_table_create = read_sql("create_users")
 time_table_create = read_sql("create_time")
 songplay_table_create = read_sql("create_songplays")
+user_song_plays_table_create = read_sql("create_user_song_plays")  # counts kept by triggers
 event_table_create = read_sql("create_events")
 bookkeeping_table_create = read_sql("create_bookkeeping")
 staging_table_create = read_sql("create_staging")

@@ -26,7 +26,7 @@ EXPECTED_NAMES = (
                                      "songplays.artist_id", "songs.artist_id", "events.user_id")]
     + [f"data.duplicates.{t}" for t in ("songplays", "users", "songs", "artists", "time", "events")]
     + ["data.time.covers_songplays", "data.time.parts", "data.users.level",
-       "data.songplays.song_match", "data.manifest.balance", "data.rejects.duplicates",
+       "data.songplays.song_match", "data.user_song_plays.counts", "data.manifest.balance", "data.rejects.duplicates",
        "data.manifest.events",
        "data.manifest.songplays", "data.manifest.rejects", "data.manifest.songs",
        "data.manifest.artists", "data.rejects.share"]
@@ -136,6 +136,10 @@ BREAKAGES = {
     "mismatch a matched play's length": (
         ["UPDATE songplays SET song_length = song_length + 0.5 WHERE song_id IS NOT NULL"],
         {"data.songplays.song_match": "1 at fault: songplay_id "}),
+    "miscount a user's plays of a song": (
+        [("UPDATE user_song_plays SET plays = plays + 1 WHERE (user_id, song_title, artist_name) "
+          "= (SELECT user_id, song_title, artist_name FROM songplays WHERE songplay_id = 1)")],
+        {"data.user_song_plays.counts": "1 at fault: user_id "}),
     "unbalance a file in the manifest": (
         ["ALTER TABLE sparkify.manifest DROP CONSTRAINT manifest_check",
          ("UPDATE sparkify.manifest SET records_read = records_read + 1 "

@@ -65,7 +65,7 @@ def test_notebook_on_the_sample_shows_tables_and_passes_every_check(sample_setti
     assert "<th>songplay_id</th>" in html and "<th>weekday</th>" in html
     assert "sparkify-check-failed" not in html and "sparkify-check-warning" not in html
     assert 'class="sparkify-checks-passed" style="color: green"' in html
-    assert "✓ 58 of 58 checks passed" in html
+    assert "✓ 59 of 59 checks passed" in html
     # the notebook held a connection, and its last cell closed it
     assert (before, after) == (1, 0)
 
@@ -79,7 +79,7 @@ def test_notebook_shows_a_failed_check_as_an_orange_warning(sample_settings):
     assert ('class="sparkify-check-failed" style="color: orange; font-weight: bold">'
             "⚠ data.users.level failed: 1 at fault: user_id 15 is gold") in html
     assert html.count("sparkify-check-failed") == 1
-    assert "✓ 57 of 58 checks passed" in html
+    assert "✓ 58 of 59 checks passed" in html
 
 
 @pytest.fixture(autouse=True)

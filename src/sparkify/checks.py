@@ -448,6 +448,9 @@ def data_checks(conn: psycopg.Connection,
     results += _faults(conn, "song_matches", {"songplays.song_id": "data.songplays.song_match"},
                        "every play with a song_id has that song's title, artist and length "
                        "(within 0.01 s)")
+    results += _faults(conn, "user_song_plays",
+                       {"user_song_plays": "data.user_song_plays.counts"},
+                       "user_song_plays counts every user's plays of each song")
     results += _faults(conn, "manifest_balance", {"manifest": "data.manifest.balance"},
                        "every file: read = loaded + rejected (log files: loaded = song plays "
                        "+ other pages)")

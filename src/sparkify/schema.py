@@ -20,12 +20,13 @@ def slot_sql(text: str, slot: str) -> str:
 
 # Order matters: a table comes after the tables its foreign keys name.
 CREATE_FILES = ("create_schemas", "create_artists", "create_songs", "create_users",
-                "create_time", "create_songplays", "create_events", "create_bookkeeping",
-                "create_staging")
+                "create_time", "create_songplays", "create_user_song_plays", "create_events",
+                "create_bookkeeping", "create_staging")
 
 # Dropped facts first, dimensions after; CASCADE also removes views built on them.
 DROP_STATEMENTS = (
     "DROP TABLE IF EXISTS public.songplays CASCADE",
+    "DROP TABLE IF EXISTS public.user_song_plays CASCADE",
     "DROP TABLE IF EXISTS public.events CASCADE",
     "DROP TABLE IF EXISTS public.users CASCADE",
     "DROP TABLE IF EXISTS public.songs CASCADE",
