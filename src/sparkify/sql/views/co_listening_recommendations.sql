@@ -17,6 +17,9 @@ RETURNS TABLE (rank integer, song text, artist text, score bigint, listeners big
                because_song text, because_artist text)
 LANGUAGE sql STABLE
 SET work_mem = '64MB'          -- its hash tables and sorts stay in memory on large data
+-- planned for each user: after five calls PostgreSQL would reuse a generic plan, built
+-- blind to how many songs the user shares (7 s instead of 0.4 s for the heaviest user)
+SET plan_cache_mode = force_custom_plan
 AS $$
 WITH mine AS (
     SELECT song_title, artist_name, count(*) AS my_plays

@@ -7,7 +7,9 @@
 CREATE OR REPLACE FUNCTION public.recommend_songs(p_user_id integer, p_limit integer DEFAULT 10)
 RETURNS TABLE (rank integer, song text, artist text, score bigint, because_song text,
                because_artist text, basis text)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_custom_plan  -- see co_listening_recommendations
+AS $$
 DECLARE
     taken integer;
 BEGIN
