@@ -43,13 +43,13 @@ def test_counts_follow_loads_reloads_and_a_full_refresh(settings, tmp_path):
     run(settings, root)
     assert_agrees(settings)
     # a changed log file: its old plays are deleted, its new ones inserted
-    log = sorted((root / "log_data").rglob("*.json"))[0]
+    log = min((root / "log_data").rglob("*.json"))
     lines = log.read_bytes().splitlines(keepends=True)
     log.write_bytes(b"".join(lines[: len(lines) // 2]))
     assert run(settings, root).files_loaded == 1
     assert_agrees(settings)
     # a song file that loses its song: plays lose the match (an UPDATE), counts stay
-    song = sorted((root / "song_data").rglob("*.json"))[0]
+    song = min((root / "song_data").rglob("*.json"))
     song.write_text("{}")
     run(settings, root)
     assert_agrees(settings)
@@ -86,4 +86,35 @@ def test_a_database_made_before_the_table_gets_it_filled(settings, tmp_path):
                                     "'songplays_count_%'").fetchall():
             conn.execute(f"DROP TRIGGER {name} ON songplays")
         create_tables(conn)
+    assert_agrees(settings)
+
+
+def trigger_states(settings) -> set[str]:
+    return {state for (state,) in query(settings, """
+        SELECT tgenabled FROM pg_trigger WHERE tgrelid = 'public.songplays'::regclass
+          AND tgname LIKE 'songplays_count_%'""")}
+
+
+def test_a_bulk_load_pauses_the_counts_and_recounts_once(settings, tmp_path, monkeypatch):
+    import sparkify.load as load_module
+
+    monkeypatch.setattr(load_module, "PARALLEL_BYTES", 1)  # any load into an empty db is bulk
+    seen = []
+    result = load(settings, generated(tmp_path), notify=lambda message: None,
+                  progress=lambda source: seen.append(trigger_states(settings)))
+    assert result.files_loaded > 0 and seen
+    assert all(states == {"D"} for states in seen)  # paused while loading
+    assert trigger_states(settings) == {"A"}
+    assert_agrees(settings)
+
+
+def test_counts_left_paused_by_a_killed_load_are_redone_by_the_next(settings, tmp_path):
+    root = generated(tmp_path)
+    run(settings, root)
+    with connect(settings, autocommit=True) as conn:
+        conn.execute("SELECT sparkify.pause_user_song_plays()")
+        conn.execute("DELETE FROM songplays WHERE songplay_id % 5 = 0")  # not counted
+    assert kept(settings) != counted(settings)
+    assert run(settings, root).files_loaded == 0
+    assert trigger_states(settings) == {"A"}
     assert_agrees(settings)

@@ -143,7 +143,12 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
         result.files_skipped = work.found - work.files
         if on_plan:
             on_plan(work.files, work.bytes)
-        rebuild = _is_bulk(conn, work) and _drop_analytics_indexes(conn)
+        bulk = _is_bulk(conn, work)
+        if bulk:
+            _drop_analytics_indexes(conn)
+        recount = bulk or _play_counts_paused(conn)
+        if bulk:
+            conn.execute("SELECT sparkify.pause_user_song_plays()")
         if parallel is None:  # a second process costs about a second to start: worth it when big
             parallel = work.batches > 1 and work.bytes >= PARALLEL_BYTES
         try:
@@ -156,9 +161,12 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
             if conn.execute("SELECT bool_or(reloaded) FROM todo").fetchone()[0]:
                 _restore_orphaned_duplicates(conn, result, verify_references)
         finally:
-            if rebuild:
+            if bulk:
                 conn.execute("SET maintenance_work_mem = '512MB'")
                 conn.execute(read_sql(ANALYTICS_INDEXES))
+            if recount:
+                with conn.transaction():
+                    conn.execute("SELECT sparkify.recount_user_song_plays()")
         result.tables = schema.row_counts(conn)
     result.seconds = time.perf_counter() - started
     return result
@@ -171,7 +179,15 @@ def _is_bulk(conn: psycopg.Connection, work: Plan) -> bool:
     return incoming >= PARALLEL_BYTES and incoming >= loaded[0]
 
 
-def _drop_analytics_indexes(conn: psycopg.Connection) -> bool:
+def _play_counts_paused(conn: psycopg.Connection) -> bool:
+    """user_song_plays' triggers left paused by a bulk load that did not finish."""
+    return conn.execute("""
+        SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'public.songplays'::regclass
+                       AND tgname LIKE 'songplays_count_%' AND tgenabled <> 'A')
+    """).fetchone()[0]
+
+
+def _drop_analytics_indexes(conn: psycopg.Connection) -> None:
     """Drop the indexes only the analytics need, to build them once after a bulk load.
 
     Kept up row by row, they cost a bulk load more than building them afresh from sorted
@@ -181,7 +197,6 @@ def _drop_analytics_indexes(conn: psycopg.Connection) -> bool:
     for name in names:
         conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(
             sql.Identifier(*name.split("."))))
-    return bool(names)
 
 
 def _load_in_turn(conn: psycopg.Connection, batch: Batch, result: LoadResult,
