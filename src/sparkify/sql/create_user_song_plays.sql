@@ -6,13 +6,26 @@ CREATE TABLE IF NOT EXISTS public.user_song_plays (
     user_id      integer NOT NULL,
     song_title   text NOT NULL,
     artist_name  text NOT NULL,
-    plays        integer NOT NULL CHECK (plays > 0),
-    PRIMARY KEY (user_id, song_title, artist_name)
+    plays        integer NOT NULL CHECK (plays > 0)
 );
--- A user's songs in rank order: most played first, ties by title then artist in byte order
--- (text_pattern_ops sorts as the views' USING ~<~).
-CREATE INDEX IF NOT EXISTS user_song_plays_rank_idx ON public.user_song_plays
-    (user_id, plays DESC, song_title text_pattern_ops, artist_name text_pattern_ops);
+
+-- The key, and a user's songs in rank order: most played first, ties by title then artist in
+-- byte order (text_pattern_ops sorts as the views' USING ~<~). A function, because a recount
+-- drops them and builds them again from the finished table (twice as fast as inserting
+-- 600,000 counts through two b-trees).
+CREATE OR REPLACE FUNCTION sparkify.index_user_song_plays() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'user_song_plays_pkey'
+                   AND conrelid = 'public.user_song_plays'::regclass) THEN
+        ALTER TABLE public.user_song_plays ADD CONSTRAINT user_song_plays_pkey
+            PRIMARY KEY (user_id, song_title, artist_name);
+    END IF;
+    CREATE INDEX IF NOT EXISTS user_song_plays_rank_idx ON public.user_song_plays
+        (user_id, plays DESC, song_title text_pattern_ops, artist_name text_pattern_ops);
+END
+$$;
+SELECT sparkify.index_user_song_plays();
 
 -- What a statement on songplays changed, applied per (user, song) from its transition tables.
 -- The triggers fire ALWAYS: also under session_replication_role = replica, as the loader runs.
@@ -74,8 +87,11 @@ CREATE OR REPLACE FUNCTION sparkify.recount_user_song_plays() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     TRUNCATE public.user_song_plays;
+    ALTER TABLE public.user_song_plays DROP CONSTRAINT IF EXISTS user_song_plays_pkey;
+    DROP INDEX IF EXISTS public.user_song_plays_rank_idx;
     INSERT INTO public.user_song_plays (user_id, song_title, artist_name, plays)
     SELECT user_id, song_title, artist_name, count(*) FROM public.songplays GROUP BY 1, 2, 3;
+    PERFORM sparkify.index_user_song_plays();
     ALTER TABLE public.songplays ENABLE ALWAYS TRIGGER songplays_count_inserts,
         ENABLE ALWAYS TRIGGER songplays_count_deletes,
         ENABLE ALWAYS TRIGGER songplays_count_updates,
