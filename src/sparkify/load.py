@@ -26,7 +26,7 @@ from .schema import STAGING_SLOTS, slot_sql
 from .stage import Batch, StagingWorker, stage_batch
 
 BATCH_BYTES = 32 << 20  # input per transaction: large enough to amortise, small enough to pipeline
-BATCH_FILES = 5_000
+BATCH_FILES = 2_500
 ANALYTICS_INDEXES = "views/analytics_indexes"  # built after a bulk load, not row by row
 PARALLEL_BYTES = 24 << 20  # below this much input, staging in a second process does not pay
 LOCK_KEY = 0x5A_4B_1F_00  # pg_advisory_lock key held by the one load running on a database

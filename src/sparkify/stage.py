@@ -134,6 +134,7 @@ def _worker_main(settings: Settings, jobs, results) -> None:
                 stage_batch(conn, slot, batch,
                             progress=lambda source: results.put(("file", source)))
                 results.put(("staged", slot))
+                job = batch = None  # not held while the next batch arrives
     except SparkifyError as exc:
         results.put(("error", str(exc)))
     except psycopg.Error as exc:
