@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,8 +85,7 @@ def plan(conn: psycopg.Connection, root: Path) -> Plan:
         if touched:
             cur.executemany("UPDATE sparkify.manifest SET mtime_ns = %s WHERE path = %s",
                             touched)
-        cur.execute(read_sql("plan_todo"), {"batch_bytes": BATCH_BYTES,
-                                            "batch_files": BATCH_FILES})
+        cut_batches(conn)
         found = cur.execute("SELECT count(*) FROM found").fetchone()[0]
         files, size, count = cur.execute(
             "SELECT count(*), coalesce(sum(size_bytes), 0), coalesce(max(batch), 0) FROM todo"
@@ -102,19 +101,15 @@ def fetch_batch(conn: psycopg.Connection, number: int) -> Batch:
             for path, kind, size, mtime_ns, reloaded in rows]
 
 
-def batches(todo: list[tuple[SourceFile, bool]]) -> Iterator[list[tuple[SourceFile, bool]]]:
-    """Consecutive runs of one kind, cut by size and file count (for short lists in memory)."""
-    batch: list[tuple[SourceFile, bool]] = []
-    size = 0
-    for item in todo:
-        if batch and (item[0].kind != batch[0][0].kind or size >= BATCH_BYTES
-                      or len(batch) >= BATCH_FILES):
-            yield batch
-            batch, size = [], 0
-        batch.append(item)
-        size += item[0].size
-    if batch:
-        yield batch
+def cut_batches(conn: psycopg.Connection, paths: list[str] | None = None) -> int:
+    """Fill `todo` with the files to load, in batches; return how many batches.
+
+    Without `paths`: the found files new or changed since the manifest. With: those found files.
+    """
+    conn.execute("DELETE FROM todo")
+    conn.execute(read_sql("plan_todo"), {"batch_bytes": BATCH_BYTES,
+                                         "batch_files": BATCH_FILES, "paths": paths})
+    return conn.execute("SELECT coalesce(max(batch), 0) FROM todo").fetchone()[0]
 
 
 def load(settings: Settings, root: Path, full_refresh: bool = False,
@@ -212,13 +207,11 @@ def _restore_orphaned_duplicates(conn: psycopg.Connection, result: LoadResult,
     for _ in range(3):  # each round can only orphan duplicates of the files it reloads
         paths = [row[0] for row in conn.execute(read_sql("orphaned_duplicates"),
                                                 {"reason": DUPLICATE_REASON})]
-        rows = conn.execute("SELECT path, kind, size_bytes, mtime_ns FROM found "
-                            "WHERE path = ANY(%s) ORDER BY ord", [paths]).fetchall()
-        todo = [(SourceFile(Path(path), kind, size, mtime_ns), True)
-                for path, kind, size, mtime_ns in rows]
-        if not todo:
+        count = cut_batches(conn, paths) if paths else 0
+        if not count:
             return
-        for batch in batches(todo):
+        for number in range(1, count + 1):
+            batch = fetch_batch(conn, number)
             _load_in_turn(conn, batch, result, None, verify_references)
             result.files_skipped -= len(batch)  # unchanged, yet loaded again
 

@@ -1,4 +1,5 @@
--- Files new or changed since the manifest, cut into batches: consecutive files of one kind; a
+-- Files new or changed since the manifest (or, given paths, exactly those found files), cut
+-- into batches: consecutive files of one kind; a
 -- new batch starts where the bytes before a file cross a multiple of batch_bytes or its rank
 -- a multiple of batch_files, so a batch holds about batch_bytes (one more file at
 -- most) and never more than batch_files files.
@@ -13,6 +14,8 @@ FROM (
            (row_number() OVER w - 1) / %(batch_files)s AS files_chunk
     FROM found f
     LEFT JOIN sparkify.manifest m ON m.path = f.path
-    WHERE m.path IS NULL OR m.size_bytes <> f.size_bytes OR m.mtime_ns <> f.mtime_ns
+    WHERE CASE WHEN %(paths)s::text[] IS NULL
+               THEN m.path IS NULL OR m.size_bytes <> f.size_bytes OR m.mtime_ns <> f.mtime_ns
+               ELSE f.path = ANY (%(paths)s::text[]) END
     WINDOW w AS (PARTITION BY f.kind ORDER BY f.ord)
 ) new_or_changed;
