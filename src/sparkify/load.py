@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -156,15 +157,75 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
             if conn.execute("SELECT bool_or(reloaded) FROM todo").fetchone()[0]:
                 _restore_orphaned_duplicates(conn, result, verify_references)
         finally:
-            conn.execute("SET maintenance_work_mem = '512MB'")
-            if recount:  # first: a scan of songplays with no index to tempt the planner
-                with conn.transaction():
-                    conn.execute("SELECT sparkify.recount_user_song_plays()")
-            if bulk:
-                conn.execute(read_sql(ANALYTICS_INDEXES))
+            _finish(settings, conn, recount=recount, build_indexes=bulk)
         result.tables = schema.row_counts(conn)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _finish(settings: Settings, conn: psycopg.Connection, recount: bool,
+            build_indexes: bool) -> None:
+    """Recount user_song_plays and build the analytics indexes, side by side when both.
+
+    Each is a server process sorting on one core, and by now nothing else runs: the indexes
+    are built on a second connection while this one recounts. The recount's last step,
+    enabling songplays' triggers, waits for the songplays indexes; the index builds need
+    nothing the recount holds, so the two cannot deadlock.
+    """
+    conn.execute("SET maintenance_work_mem = '512MB'")
+    builder = _Background(settings, sql_statements(read_sql(ANALYTICS_INDEXES))) \
+        if build_indexes else None
+    if recount:  # a scan of songplays, whose analytics indexes are not there to tempt the planner
+        try:
+            with conn.transaction():
+                conn.execute("SELECT sparkify.recount_user_song_plays()")
+        except BaseException:
+            if builder is not None:
+                builder.cancel()
+                builder.join()
+            raise
+    if builder is not None:
+        builder.join()
+        if builder.error is not None:
+            raise builder.error
+
+
+def sql_statements(text: str) -> list[str]:
+    """The statements of a .sql file with no semicolon inside a statement (no function bodies)."""
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    return [statement.strip() for statement in code.split(";") if statement.strip()]
+
+
+class _Background(threading.Thread):
+    """Statements run one by one on their own connection while the caller goes on.
+
+    The thread only waits for the server, so the GIL costs nothing here.
+    """
+
+    def __init__(self, settings: Settings, statements: list[str]) -> None:
+        super().__init__(daemon=True)
+        self.settings, self.statements = settings, statements
+        self.error: BaseException | None = None
+        self._conn: psycopg.Connection | None = None
+        self._cancelled = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        try:
+            with connect(self.settings, autocommit=True) as conn:
+                self._conn = conn
+                conn.execute("SET maintenance_work_mem = '512MB'")
+                for statement in self.statements:
+                    if self._cancelled.is_set():
+                        return
+                    conn.execute(statement)
+        except (psycopg.Error, SparkifyError) as exc:  # the caller reads it after join()
+            self.error = None if self._cancelled.is_set() else exc
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        if self._conn is not None:
+            self._conn.cancel_safe()
 
 
 def _is_bulk(conn: psycopg.Connection, work: Plan) -> bool:
