@@ -106,3 +106,22 @@ def test_a_folder_that_is_no_data_folder_is_not_overwritten(tmp_path, as_user):
     with pytest.raises(SparkifyError, match="holds no PostgreSQL data folder"):
         server._initdb(Path("/nonexistent-bin"))
     assert (server.pgdata / "precious.txt").read_text() == "mine"
+
+
+def test_the_server_starts_with_bulk_load_settings_that_the_user_can_override(tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setenv("SPARKIFY_PG_OPTIONS", "-c fsync=off -c max_wal_size=2GB")
+    server = EmbeddedServer(tmp_path / "home")
+    try:
+        server.ensure_running()
+        with psycopg.connect(server.url("postgres")) as conn:
+            def show(name: str) -> str:
+                return conn.execute(f"SHOW {name}").fetchone()[0]
+            assert (show("shared_buffers"), show("checkpoint_timeout")) == ("512MB", "30min")
+            assert show("max_wal_size") == "2GB"  # the user's option wins over ours (8GB)
+            assert show("fsync") == "off"
+        assert "max_wal_size=8GB" in server_mod.SERVER_SETTINGS
+    finally:
+        server.stop()
+        if server.server_dir != server.home / "server":
+            shutil.rmtree(server.server_dir, ignore_errors=True)
