@@ -198,8 +198,8 @@ def markdown(results: list[tuple], sizes: dict, scale: float, runs: int,
     lines = [
         SECTION, "",
         (f"`python bench/bench_views.py --scale {scale:g}` on {datetime.now(UTC):%Y-%m-%d}, "
-         f"{platform.machine()}, {os.cpu_count()} cores, PostgreSQL (embedded) with default "
-         f"settings: {sizes['events']:,} events, {sizes['songplays']:,} song plays, "
+         f"{platform.machine()}, {os.cpu_count()} cores, PostgreSQL (embedded, shared_buffers="
+         f"{sizes['shared_buffers']}): {sizes['events']:,} events, {sizes['songplays']:,} song plays, "
          f"{sizes['users']:,} users. `SELECT * FROM view`, all rows fetched; first run and "
          f"median of {runs}, after VACUUM ANALYZE, parallel workers off. Target: under "
          f"{BUDGET_S:g} s each. 1-minute load average {load[0]:.1f} at the start and "
@@ -252,6 +252,7 @@ def main() -> None:
             for (line,) in conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM {args.explain}"):
                 print(line)
             return
+        sizes["shared_buffers"] = conn.execute("SHOW shared_buffers").fetchone()[0]
         results = []
         for label, query, params in cases(conn):
             first, median, cpu, rows = time_query(conn, query, params, args.runs)

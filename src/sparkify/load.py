@@ -167,8 +167,9 @@ def _finish(settings: Settings, conn: psycopg.Connection, recount: bool,
             build_indexes: bool) -> None:
     """Recount user_song_plays and build the analytics indexes, side by side when both.
 
-    Each is a server process sorting on one core, and by now nothing else runs: the indexes
-    are built on a second connection while this one recounts. The recount's last step,
+    The recount is an INSERT ... SELECT, which PostgreSQL runs without parallel workers, and
+    by now the parsing is over: the indexes are built on a second connection while this one
+    recounts (at K=1000: 64 s one after the other, 52 s side by side). The recount's last step,
     enabling songplays' triggers, waits for the songplays indexes; the index builds need
     nothing the recount holds, so the two cannot deadlock.
     """
