@@ -8,6 +8,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 from helpers import event, query, scalar, song, write_log, write_song
 
 from sparkify.cli import cli
+from sparkify.db import connect
 from sparkify.server import EmbeddedServer
 
 ENV_KEYS = ("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGSERVICE", "PGDATABASE")
@@ -352,3 +354,35 @@ def test_pg_variables_name_the_server_and_the_database():
                                                 SPARKIFY_DATABASE=None))
     assert result.exit_code == 0
     assert result.stdout.strip() == "dbname=analytics"  # libpq adds the PG* host itself
+
+
+def test_a_server_that_ends_the_connection_mid_load_is_one_line_with_where_to_look(settings,
+                                                                                   tmp_path):
+    """A full disk or a crash ends the load's connection: say so, and where the log is."""
+    from sparkify.load import LOCK_KEY
+
+    small_root(tmp_path)
+    env = clean_env(SPARKIFY_HOME=str(settings.home), SPARKIFY_DATABASE=settings.database)
+    with connect(settings, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])  # the load will wait on it
+        proc = subprocess.Popen([sys.executable, "-m", "sparkify", "load", str(tmp_path)],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        waiting = []
+        for _ in range(400):
+            waiting = holder.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND query LIKE 'SELECT pg_advisory_lock%%' AND pid <> pg_backend_pid()"
+            ).fetchall()
+            if waiting:
+                break
+            time.sleep(0.05)
+        assert waiting, "the load never waited for the lock"
+        holder.execute("SELECT pg_terminate_backend(%s)", [waiting[0][0]])
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    last = stderr.strip().splitlines()[-1]
+    assert "Traceback" not in stderr
+    assert last.startswith("sparkify: error: database error: ")
+    assert "the server ended the connection" in last
+    assert str(EmbeddedServer(settings.home).log_file) in last

@@ -36,12 +36,30 @@ class SparkifyGroup(click.Group):
             _fail(ctx, str(exc), exc.exit_code)
         except psycopg.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            _fail(ctx, f"database error: {first}", 2)
+            _fail(ctx, f"database error: {first}{_lost_connection_hint(exc)}", 2)
         except KeyboardInterrupt:
             _fail(ctx, "interrupted; batches already committed stay loaded", 130)
         except OSError as exc:  # a file or folder the library did not foresee: still one line
             where = f"{exc.filename}: " if exc.filename else ""
             _fail(ctx, f"{where}{exc.strerror or exc}", 2)
+
+
+def _lost_connection_hint(exc: psycopg.Error) -> str:
+    """Where to look when the server went away mid-command: a full disk stops it, for one."""
+    if not isinstance(exc, psycopg.OperationalError):
+        return ""
+    text = str(exc)
+    lost = ("connection is lost", "connection is closed", "server closed the connection",
+            "terminating connection")
+    if not any(phrase in text for phrase in lost):
+        return ""
+    try:
+        settings = load_settings()
+    except SparkifyError:
+        return ""
+    log = "its log" if settings.external else f"its log, {EmbeddedServer(settings.home).log_file}"
+    return (f" (the server ended the connection: stopped, restarted, out of disk or memory? "
+            f"see {log}; batches already committed stay loaded)")
 
 
 def _fail(ctx: click.Context, message: str, code: int) -> None:
