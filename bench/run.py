@@ -503,6 +503,22 @@ def summarize_profile(stats: pstats.Stats, top: int = 15) -> dict:
 # -- one scale ----------------------------------------------------------------------------------
 
 
+# Disk a scale may take at its peak, per byte of JSON, plus the WAL the server may keep
+# (max_wal_size): at K=1000 (3.6 GB of JSON) the used space rose by 17 GB during the floor step.
+DISK_PER_DATA_BYTE = 6
+WAL_BYTES = 8 * 2**30
+
+
+def warn_if_disk_short(folder: Path, data_bytes: int, scale: int | str) -> bool:
+    """A full disk stops the server mid-step: say so before, not after an hour."""
+    free = shutil.disk_usage(folder).free
+    need = DISK_PER_DATA_BYTE * data_bytes + WAL_BYTES
+    if free < need:
+        log(f"K={scale}: warning: {free / 2**30:.0f} GB free under {folder}, and this scale "
+            f"may need about {need / 2**30:.0f} GB; a full disk stops the server mid-run")
+    return free < need
+
+
 def bench_scale(bench: Bench, scale: int | str, root: Path, args: argparse.Namespace,
                 generated_seconds: float) -> dict:
     tag = f"k{scale}"
@@ -515,6 +531,8 @@ def bench_scale(bench: Bench, scale: int | str, root: Path, args: argparse.Names
         out["loadavg"][step] = os.getloadavg()[0]
         log(f"K={scale}: {step}{detail}")
 
+    warn_if_disk_short(EmbeddedServer(bench.settings.home).server_dir, out["data"]["bytes"],
+                       scale)
     try:
         note("load")
         out["load"] = step_load(bench, root, load_db)

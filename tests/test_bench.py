@@ -158,3 +158,12 @@ def test_results_section_is_replaced_and_other_sections_kept(tmp_path):
     assert "## Generator throughput\n\nfast" in text
     assert "second" in text and "first" not in text
     assert text.count("<!-- bench:run:start -->") == 1
+
+
+def test_the_harness_warns_before_a_scale_that_may_fill_the_disk(tmp_path, capsys):
+    import shutil
+
+    free = shutil.disk_usage(tmp_path).free
+    assert harness.warn_if_disk_short(tmp_path, free // harness.DISK_PER_DATA_BYTE, 1000)
+    assert "warning" in capsys.readouterr().err  # free space minus the WAL's share is short
+    assert not harness.warn_if_disk_short(tmp_path, 0, 1) or free < harness.WAL_BYTES
