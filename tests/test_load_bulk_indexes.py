@@ -8,7 +8,7 @@ import pytest
 from helpers import event, query, scalar, write_log
 
 from sparkify import load as load_module
-from sparkify.db import read_sql
+from sparkify.db import connect, read_sql
 from sparkify.errors import SparkifyError
 from sparkify.load import load
 
@@ -80,18 +80,61 @@ def test_an_index_build_that_fails_fails_the_load(settings, tmp_path, monkeypatc
     assert scalar(settings, "SELECT sum(plays) FROM user_song_plays") == 1
 
 
-def test_a_background_build_can_be_cancelled(settings):
+def _sleeping(settings) -> list:
+    return query(settings, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND query = 'SELECT pg_sleep(60)'")
+
+
+def test_a_background_build_can_be_stopped(settings):
     """When the recount fails, the index builds beside it stop instead of being waited for."""
     started = time.perf_counter()
-    builder = load_module._Background(settings, ["SELECT pg_sleep(60)", "SELECT 1/0"])
-    while not query(settings, "SELECT 1 FROM pg_stat_activity "
-                          "WHERE query LIKE 'SELECT pg_sleep%' AND datname = current_database()"):
+    builder = load_module._Background(settings, ["SELECT pg_sleep(60)", "CREATE TABLE later (x int)"])
+    while not _sleeping(settings):
+        assert builder.is_alive() and time.perf_counter() - started < 20, builder.error
         time.sleep(0.05)
-    builder.cancel()
-    builder.join(timeout=20)
+    builder.stop()
     assert not builder.is_alive()
-    assert builder.error is None  # cancelled on purpose: not an error to report
+    assert builder.error is None  # stopped on purpose: not an error to report
     assert time.perf_counter() - started < 20
+    assert scalar(settings, "SELECT to_regclass('later') IS NULL")  # the next one never ran
+
+
+def test_a_failed_recount_stops_the_builds_and_is_the_error_reported(settings, monkeypatch):
+    with connect(settings, autocommit=True) as conn:
+        conn.execute("""CREATE OR REPLACE FUNCTION sparkify.recount_user_song_plays()
+                        RETURNS void LANGUAGE plpgsql AS $$
+                        BEGIN PERFORM pg_sleep(0.5); RAISE EXCEPTION 'recount broke'; END $$""")
+        real = load_module.read_sql
+        monkeypatch.setattr(load_module, "read_sql", lambda name: (
+            "SELECT pg_sleep(60)" if name == load_module.ANALYTICS_INDEXES else real(name)))
+        started = time.perf_counter()
+        with pytest.raises(psycopg.errors.RaiseException, match="recount broke"):
+            load_module._finish(settings, conn, recount=True, build_indexes=True)
+    assert time.perf_counter() - started < 20
+    assert not _sleeping(settings)
+
+
+def test_without_a_second_connection_the_indexes_are_built_on_the_first(settings, monkeypatch):
+    with connect(settings, autocommit=True) as conn:
+        for name in ANALYTICS:
+            conn.execute(f"DROP INDEX {name}")
+
+        def refused(*args, **kwargs):
+            raise SparkifyError("too many connections")
+
+        monkeypatch.setattr(load_module, "connect", refused)
+        load_module._finish(settings, conn, recount=True, build_indexes=True)
+    assert set(ANALYTICS) <= _indexes(settings)
+
+
+def test_a_load_after_one_cut_short_builds_the_missing_indexes(settings, tmp_path):
+    write_log(tmp_path, "a.json", [event()])
+    load(settings, tmp_path, notify=lambda m: None)
+    with connect(settings, autocommit=True) as conn:  # as a bulk load killed before its end
+        conn.execute(f"DROP INDEX {ANALYTICS[0]}")
+    write_log(tmp_path, "b.json", [event(sessionId=2)])
+    load(settings, tmp_path, notify=lambda m: None)  # small: not a bulk load
+    assert set(ANALYTICS) <= _indexes(settings)
 
 
 def test_the_index_statements_are_read_one_by_one():

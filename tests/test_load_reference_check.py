@@ -57,3 +57,24 @@ def test_the_check_passes_when_the_rows_came_from_an_earlier_load(settings, tmp_
     write_log(tmp_path, "b.json", [event(sessionId=2, userId="8")])  # same millisecond
     _leave_out(monkeypatch, "insert_time")
     assert load(settings, tmp_path, notify=lambda m: None).files_loaded == 1
+
+
+def test_one_missing_start_time_among_present_ones_refuses_the_batch(settings, tmp_path,
+                                                                      monkeypatch):
+    """The missing time lies inside the batch's span, between start times that are there."""
+    times = [1541105830796 + i * 1000 for i in range(3)]
+    write_log(tmp_path, "day.json", [event(itemInSession=i, ts=ts) for i, ts in enumerate(times)])
+    real = load_module.read_sql
+
+    def insert_time_but_the_middle(name):
+        text = real(name)
+        if name == "insert_time":
+            text = text.replace("WHERE page = 'NextSong'",
+                                f"WHERE page = 'NextSong' AND ts <> {times[1]}")
+            assert str(times[1]) in text
+        return text
+
+    monkeypatch.setattr(load_module, "read_sql", insert_time_but_the_middle)
+    with pytest.raises(SparkifyError, match="1 rows of the batch .* reference missing"):
+        load(settings, tmp_path, notify=lambda m: None)
+    assert scalar(settings, "SELECT count(*) FROM time") == 0

@@ -7,6 +7,7 @@ a file whose size and mtime are those the manifest holds is not read again.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import threading
@@ -140,6 +141,7 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
         if on_plan:
             on_plan(work.files, work.bytes)
         bulk = _is_bulk(conn, work)
+        build_indexes = bulk or _analytics_indexes_missing(conn)  # missing: a load cut short
         if bulk:
             _drop_analytics_indexes(conn)
         recount = bulk or _play_counts_paused(conn)
@@ -156,8 +158,13 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
                                   verify_references)
             if conn.execute("SELECT bool_or(reloaded) FROM todo").fetchone()[0]:
                 _restore_orphaned_duplicates(conn, result, verify_references)
-        finally:
-            _finish(settings, conn, recount=recount, build_indexes=bulk)
+        except BaseException:
+            # Committed batches keep their indexes and counts; the error the user needs is the
+            # one that stopped the load, not one of finishing on a connection it broke.
+            with contextlib.suppress(Exception):
+                _finish(settings, conn, recount=recount, build_indexes=build_indexes)
+            raise
+        _finish(settings, conn, recount=recount, build_indexes=build_indexes)
         result.tables = schema.row_counts(conn)
     result.seconds = time.perf_counter() - started
     return result
@@ -170,25 +177,31 @@ def _finish(settings: Settings, conn: psycopg.Connection, recount: bool,
     The recount is an INSERT ... SELECT, which PostgreSQL runs without parallel workers, and
     by now the parsing is over: the indexes are built on a second connection while this one
     recounts (at K=1000: 64 s one after the other, 52 s side by side). The recount's last step,
-    enabling songplays' triggers, waits for the songplays indexes; the index builds need
+    enabling songplays' triggers, waits for the songplays index being built; the builds need
     nothing the recount holds, so the two cannot deadlock.
     """
+    if conn.closed:  # cut off (a second Ctrl-C, the server gone): the next load finishes
+        return
     conn.execute("SET maintenance_work_mem = '512MB'")
-    builder = _Background(settings, sql_statements(read_sql(ANALYTICS_INDEXES))) \
-        if build_indexes else None
-    if recount:  # a scan of songplays, whose analytics indexes are not there to tempt the planner
-        try:
+    statements = sql_statements(read_sql(ANALYTICS_INDEXES)) if build_indexes else []
+    builder = _Background(settings, statements) if statements and recount else None
+    try:
+        if recount:  # a scan of songplays, whose analytics indexes are not there to tempt the planner
             with conn.transaction():
                 conn.execute("SELECT sparkify.recount_user_song_plays()")
-        except BaseException:
-            if builder is not None:
-                builder.cancel()
-                builder.join()
-            raise
-    if builder is not None:
-        builder.join()
-        if builder.error is not None:
+        if builder is not None:
+            builder.join()
+    except BaseException:
+        if builder is not None:
+            builder.stop()
+        raise
+    if builder is not None and builder.error is not None:
+        if builder.connected:
             raise builder.error
+        builder = None  # no second connection to be had (max_connections, say): build here
+    if statements and builder is None:
+        for statement in statements:
+            conn.execute(statement)
 
 
 def sql_statements(text: str) -> list[str]:
@@ -207,26 +220,44 @@ class _Background(threading.Thread):
         super().__init__(daemon=True)
         self.settings, self.statements = settings, statements
         self.error: BaseException | None = None
+        self.connected = False
         self._conn: psycopg.Connection | None = None
-        self._cancelled = threading.Event()
+        self._stopping = threading.Event()
         self.start()
 
     def run(self) -> None:
         try:
             with connect(self.settings, autocommit=True) as conn:
-                self._conn = conn
+                self._conn, self.connected = conn, True
                 conn.execute("SET maintenance_work_mem = '512MB'")
                 for statement in self.statements:
-                    if self._cancelled.is_set():
+                    if self._stopping.is_set():
                         return
                     conn.execute(statement)
-        except (psycopg.Error, SparkifyError) as exc:  # the caller reads it after join()
-            self.error = None if self._cancelled.is_set() else exc
+        except BaseException as exc:  # noqa: BLE001 - every error is the caller's to raise
+            self.error = None if self._stopping.is_set() else exc
 
-    def cancel(self) -> None:
-        self._cancelled.set()
-        if self._conn is not None:
-            self._conn.cancel_safe()
+    def stop(self, patience: float = 60.0) -> None:
+        """Cancel the statement running and wait for the thread to end (within `patience`).
+
+        Cancels again while the thread lives: one sent just before a statement starts is lost.
+        """
+        self._stopping.set()
+        deadline = time.monotonic() + patience
+        while self.is_alive() and time.monotonic() < deadline:
+            if self._conn is not None:
+                with contextlib.suppress(Exception):  # a server that is gone cannot be told
+                    self._conn.cancel_safe(timeout=5)
+            self.join(0.5)
+
+
+def _analytics_index_names() -> list[str]:
+    return re.findall(r"CREATE INDEX IF NOT EXISTS\s+([\w.]+)", read_sql(ANALYTICS_INDEXES))
+
+
+def _analytics_indexes_missing(conn: psycopg.Connection) -> bool:
+    return any(conn.execute("SELECT to_regclass(%s) IS NULL", [name]).fetchone()[0]
+               for name in _analytics_index_names())
 
 
 def _is_bulk(conn: psycopg.Connection, work: Plan) -> bool:
@@ -250,8 +281,7 @@ def _drop_analytics_indexes(conn: psycopg.Connection) -> None:
     Kept up row by row, they cost a bulk load more than building them afresh from sorted
     input. Meanwhile the views still answer, only slower. Constraint indexes stay.
     """
-    names = re.findall(r"CREATE INDEX IF NOT EXISTS\s+([\w.]+)", read_sql(ANALYTICS_INDEXES))
-    for name in names:
+    for name in _analytics_index_names():
         conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(
             sql.Identifier(*name.split("."))))
 
