@@ -31,6 +31,9 @@ BATCH_BYTES = 32 << 20  # input per transaction: large enough to amortise, small
 BATCH_FILES = 2_500
 ANALYTICS_INDEXES = "views/analytics_indexes"  # built after a bulk load, not row by row
 PARALLEL_BYTES = 24 << 20  # below this much input, staging in a second process does not pay
+# Memory an index build may sort in, per connection, on the server: the analytics indexes,
+# and user_song_plays' key and rank index, which its recount builds.
+SORT_MEMORY = "SET maintenance_work_mem = '512MB'"
 LOCK_KEY = 0x5A_4B_1F_00  # pg_advisory_lock key held by the one load running on a database
 DUPLICATE_REASON = "duplicate event: one with the same sessionId, itemInSession and ts is loaded"
 
@@ -182,7 +185,7 @@ def _finish(settings: Settings, conn: psycopg.Connection, recount: bool,
     """
     if conn.closed:  # cut off (a second Ctrl-C, the server gone): the next load finishes
         return
-    conn.execute("SET maintenance_work_mem = '512MB'")
+    conn.execute(SORT_MEMORY)
     statements = sql_statements(read_sql(ANALYTICS_INDEXES)) if build_indexes else []
     builder = _Background(settings, statements) if statements and recount else None
     try:
@@ -195,11 +198,10 @@ def _finish(settings: Settings, conn: psycopg.Connection, recount: bool,
         if builder is not None:
             builder.stop()
         raise
-    if builder is not None and builder.error is not None:
-        if builder.connected:
+    if builder is not None and builder.connected:
+        if builder.error is not None:
             raise builder.error
-        builder = None  # no second connection to be had (max_connections, say): build here
-    if statements and builder is None:
+    elif statements:  # one connection only, or no second to be had (max_connections, say)
         for statement in statements:
             conn.execute(statement)
 
@@ -229,7 +231,7 @@ class _Background(threading.Thread):
         try:
             with connect(self.settings, autocommit=True) as conn:
                 self._conn, self.connected = conn, True
-                conn.execute("SET maintenance_work_mem = '512MB'")
+                conn.execute(SORT_MEMORY)
                 for statement in self.statements:
                     if self._stopping.is_set():
                         return
@@ -256,8 +258,8 @@ def _analytics_index_names() -> list[str]:
 
 
 def _analytics_indexes_missing(conn: psycopg.Connection) -> bool:
-    return any(conn.execute("SELECT to_regclass(%s) IS NULL", [name]).fetchone()[0]
-               for name in _analytics_index_names())
+    return conn.execute("SELECT bool_or(to_regclass(name) IS NULL) FROM unnest(%s::text[]) name",
+                        [_analytics_index_names()]).fetchone()[0]
 
 
 def _is_bulk(conn: psycopg.Connection, work: Plan) -> bool:
@@ -269,10 +271,7 @@ def _is_bulk(conn: psycopg.Connection, work: Plan) -> bool:
 
 def _play_counts_paused(conn: psycopg.Connection) -> bool:
     """user_song_plays' triggers left paused by a bulk load that did not finish."""
-    return conn.execute("""
-        SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'public.songplays'::regclass
-                       AND tgname LIKE 'songplays_count_%' AND tgenabled <> 'A')
-    """).fetchone()[0]
+    return conn.execute(read_sql("play_counts_paused")).fetchone()[0]
 
 
 def _drop_analytics_indexes(conn: psycopg.Connection) -> None:
