@@ -142,6 +142,26 @@ def test_users_take_the_latest_event_by_ts_whatever_the_order(settings, tmp_path
     assert {r[0] for r in query(settings, "SELECT level FROM songplays")} == {"free"}
 
 
+TIED_LATER_PATH = nothing(sessionId=2, ts=T0, level="paid", firstName="FromZ")
+TIED_EARLIER_PATH = nothing(sessionId=1, ts=T0, level="free", firstName="FromA")
+
+
+@pytest.mark.parametrize("arrangement", ["one load", "later path first", "earlier path first"])
+def test_a_tie_on_ts_goes_to_the_later_path_whatever_the_load_order(settings, tmp_path,
+                                                                    arrangement):
+    """records.USER_LATEST: same ts, then the file whose path sorts last. A file with an
+    earlier path loaded after the other used to win the tie (insert_users took `>=`)."""
+    first, second = (("z.json", [TIED_LATER_PATH]), ("a.json", [TIED_EARLIER_PATH]))
+    if arrangement == "earlier path first":
+        first, second = second, first
+    write_log(tmp_path, *first)
+    if arrangement != "one load":
+        run(settings, tmp_path)
+    write_log(tmp_path, *second)
+    run(settings, tmp_path)
+    assert query(settings, "SELECT first_name, level FROM users") == [("FromZ", "paid")]
+
+
 # -- song matching ----------------------------------------------------------------------------
 
 

@@ -24,8 +24,10 @@ from .config import Settings
 from .db import connect, ensure_database, read_sql
 from .errors import SparkifyError
 from .extract import SourceFile, file_sha256, find_sources, read_lines
+from .records import DUPLICATE_REASON, RejectCode
 from .schema import STAGING_SLOTS, slot_sql
 from .stage import Batch, StagingWorker, stage_batch
+from .tables import truncate_statement
 
 BATCH_BYTES = 32 << 20  # input per transaction: large enough to amortise, small enough to pipeline
 BATCH_FILES = 2_500
@@ -35,7 +37,6 @@ PARALLEL_BYTES = 24 << 20  # below this much input, staging in a second process 
 # and user_song_plays' key and rank index, which its recount builds.
 SORT_MEMORY = "SET maintenance_work_mem = '512MB'"
 LOCK_KEY = 0x5A_4B_1F_00  # pg_advisory_lock key held by the one load running on a database
-DUPLICATE_REASON = "duplicate event: one with the same sessionId, itemInSession and ts is loaded"
 
 Progress = Callable[[SourceFile], None]
 
@@ -296,8 +297,7 @@ def _restore_orphaned_duplicates(conn: psycopg.Connection, result: LoadResult,
     """A reloaded file may have dropped the original of an event another file repeats (and
     had rejected as a duplicate): reload those other files so that the event comes back."""
     for _ in range(3):  # each round can only orphan duplicates of the files it reloads
-        paths = [row[0] for row in conn.execute(read_sql("orphaned_duplicates"),
-                                                {"reason": DUPLICATE_REASON})]
+        paths = [row[0] for row in conn.execute(read_sql("orphaned_duplicates"))]
         count = cut_batches(conn, paths) if paths else 0
         if not count:
             return
@@ -330,9 +330,7 @@ def _load_pipelined(settings: Settings, conn: psycopg.Connection, work: Plan,
 
 
 def truncate_all(conn: psycopg.Connection) -> None:
-    conn.execute("TRUNCATE public.songplays, public.events, public.users, public.songs, "
-                 "public.artists, public.time, sparkify.rejects, sparkify.manifest "
-                 "RESTART IDENTITY CASCADE")
+    conn.execute(truncate_statement())
 
 
 def _take_load_lock(conn: psycopg.Connection, notify: Callable[[str], None]) -> None:
@@ -373,17 +371,18 @@ def _transform(conn: psycopg.Connection, slot: str, batch: Batch, result: LoadRe
             run("insert_artists")
             run("insert_songs")
             run("rematch_songplays")
-        duplicates = False
+        duplicates = ties = False
         if kind == "log":
             staged = cur.execute(slot_sql(
                 "SELECT sum(song_plays + other_pages) FROM staging.files", slot)).fetchone()[0]
+            ties = _last_rowcount(run("find_user_ties")) > 0
             run("insert_users")
             run("insert_time")
             duplicates = run("insert_events").rowcount < staged
             if duplicates:
                 _reject_duplicates(cur, slot, batch, run)
             run("insert_songplays")
-        if reloading or duplicates:
+        if reloading or duplicates or ties:
             run("refresh_users")
         if reloading:
             run("repair_after_reload")
@@ -396,6 +395,13 @@ def _transform(conn: psycopg.Connection, slot: str, batch: Batch, result: LoadRe
         _add_totals(result, kind, run("batch_totals").fetchone())
 
 
+def _last_rowcount(cur: psycopg.Cursor) -> int:
+    """Rows of the last statement of several run at once (the cursor starts at the first)."""
+    while cur.nextset():
+        pass
+    return cur.rowcount
+
+
 def _reject_duplicates(cur: psycopg.Cursor, slot: str, batch: Batch, run) -> None:
     """Events skipped by ON CONFLICT become rejects of their file, with their raw line."""
     run("find_duplicates")
@@ -405,10 +411,12 @@ def _reject_duplicates(cur: psycopg.Cursor, slot: str, batch: Batch, run) -> Non
     for idx, line in duplicates:
         wanted.setdefault(idx, set()).add(line)
     raw = {idx: read_lines(batch[idx][0].path, lines) for idx, lines in wanted.items()}
-    copy_sql = slot_sql("COPY staging.rejects (file_idx, line, raw, reason) FROM STDIN", slot)
+    copy_sql = slot_sql("COPY staging.rejects (file_idx, line, raw, reason, reason_code) "
+                        "FROM STDIN", slot)
     with cur.copy(copy_sql) as copy:
         for idx, line in duplicates:
-            copy.write_row((idx, line, raw[idx].get(line, ""), DUPLICATE_REASON))
+            copy.write_row((idx, line, raw[idx].get(line, ""), DUPLICATE_REASON,
+                            RejectCode.DUPLICATE.value))
     run("count_duplicates")
 
 
