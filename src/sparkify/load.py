@@ -41,6 +41,15 @@ LOCK_KEY = 0x5A_4B_1F_00  # pg_advisory_lock key held by the one load running on
 Progress = Callable[[SourceFile], None]
 
 
+@dataclass(frozen=True)
+class LoadOptions:
+    """How a load cuts its work; the defaults are the measured ones (bench/RESULTS.md)."""
+
+    batch_bytes: int = BATCH_BYTES  # input per transaction
+    batch_files: int = BATCH_FILES  # files per transaction
+    parallel_bytes: int = PARALLEL_BYTES  # from this much input on: bulk, and a second process
+
+
 @dataclass
 class LoadResult:
     data_root: str
@@ -72,7 +81,7 @@ class Plan:
     batches: int = 0
 
 
-def plan(conn: psycopg.Connection, root: Path) -> Plan:
+def plan(conn: psycopg.Connection, root: Path, options: LoadOptions = LoadOptions()) -> Plan:
     """List the files under `root` in temporary tables, compare them with the manifest, and
     cut those to load into batches (table `todo`).
 
@@ -91,7 +100,7 @@ def plan(conn: psycopg.Connection, root: Path) -> Plan:
         if touched:
             cur.executemany("UPDATE sparkify.manifest SET mtime_ns = %s WHERE path = %s",
                             touched)
-        cut_batches(conn)
+        cut_batches(conn, options=options)
         found = cur.execute("SELECT count(*) FROM found").fetchone()[0]
         files, size, count = cur.execute(
             "SELECT count(*), coalesce(sum(size_bytes), 0), coalesce(max(batch), 0) FROM todo"
@@ -107,25 +116,28 @@ def fetch_batch(conn: psycopg.Connection, number: int) -> Batch:
             for path, kind, size, mtime_ns, reloaded in rows]
 
 
-def cut_batches(conn: psycopg.Connection, paths: list[str] | None = None) -> int:
+def cut_batches(conn: psycopg.Connection, paths: list[str] | None = None,
+                options: LoadOptions = LoadOptions()) -> int:
     """Fill `todo` with the files to load, in batches; return how many batches.
 
     Without `paths`: the found files new or changed since the manifest. With: those found files.
     """
     conn.execute("DELETE FROM todo")
-    conn.execute(read_sql("plan_todo"), {"batch_bytes": BATCH_BYTES,
-                                         "batch_files": BATCH_FILES, "paths": paths})
+    conn.execute(read_sql("plan_todo"), {"batch_bytes": options.batch_bytes,
+                                         "batch_files": options.batch_files, "paths": paths})
     return conn.execute("SELECT coalesce(max(batch), 0) FROM todo").fetchone()[0]
 
 
 def load(settings: Settings, root: Path, full_refresh: bool = False,
          progress: Progress | None = None, on_plan: Callable[[int, int], None] | None = None,
-         notify: Callable[[str], None] | None = None, parallel: bool | None = None) -> LoadResult:
+         notify: Callable[[str], None] | None = None, parallel: bool | None = None,
+         options: LoadOptions | None = None) -> LoadResult:
     """Load every new or changed file under `root`; report what happened.
 
     `parallel`: stage in a second process (default: for several batches of real size).
     """
     started = time.perf_counter()
+    options = options or LoadOptions()
     notify = notify or (lambda message: print(message, file=sys.stderr))
     find_sources(root)  # a wrong root is reported before the database is touched
     result = LoadResult(data_root=str(root.resolve()))
@@ -140,11 +152,11 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
         verify_references = _skip_reference_triggers(conn)
         if full_refresh:
             truncate_all(conn)
-        work = plan(conn, root)
+        work = plan(conn, root, options)
         result.files_skipped = work.found - work.files
         if on_plan:
             on_plan(work.files, work.bytes)
-        bulk = _is_bulk(conn, work)
+        bulk = _is_bulk(conn, work, options)
         build_indexes = bulk or _analytics_indexes_missing(conn)  # missing: a load cut short
         if bulk:
             _drop_analytics_indexes(conn)
@@ -152,7 +164,7 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
         if bulk:
             conn.execute("SELECT sparkify.pause_user_song_plays()")
         if parallel is None:  # a second process costs about a second to start: worth it when big
-            parallel = work.batches > 1 and work.bytes >= PARALLEL_BYTES
+            parallel = work.batches > 1 and work.bytes >= options.parallel_bytes
         try:
             if parallel:
                 _load_pipelined(settings, conn, work, result, progress, verify_references)
@@ -161,7 +173,7 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
                     _load_in_turn(conn, fetch_batch(conn, number), result, progress,
                                   verify_references)
             if conn.execute("SELECT bool_or(reloaded) FROM todo").fetchone()[0]:
-                _restore_orphaned_duplicates(conn, result, verify_references)
+                _restore_orphaned_duplicates(conn, result, verify_references, options)
         except BaseException:
             # Committed batches keep their indexes and counts; the error the user needs is the
             # one that stopped the load, not one of finishing on a connection it broke.
@@ -263,11 +275,11 @@ def _analytics_indexes_missing(conn: psycopg.Connection) -> bool:
                         [_analytics_index_names()]).fetchone()[0]
 
 
-def _is_bulk(conn: psycopg.Connection, work: Plan) -> bool:
+def _is_bulk(conn: psycopg.Connection, work: Plan, options: LoadOptions) -> bool:
     """A load at least as big as what is loaded already (and big at all): a first load, say."""
     incoming = work.bytes
     loaded = conn.execute("SELECT coalesce(sum(size_bytes), 0) FROM sparkify.manifest").fetchone()
-    return incoming >= PARALLEL_BYTES and incoming >= loaded[0]
+    return incoming >= options.parallel_bytes and incoming >= loaded[0]
 
 
 def _play_counts_paused(conn: psycopg.Connection) -> bool:
@@ -293,12 +305,12 @@ def _load_in_turn(conn: psycopg.Connection, batch: Batch, result: LoadResult,
 
 
 def _restore_orphaned_duplicates(conn: psycopg.Connection, result: LoadResult,
-                                 verify_references: bool) -> None:
+                                 verify_references: bool, options: LoadOptions) -> None:
     """A reloaded file may have dropped the original of an event another file repeats (and
     had rejected as a duplicate): reload those other files so that the event comes back."""
     for _ in range(3):  # each round can only orphan duplicates of the files it reloads
         paths = [row[0] for row in conn.execute(read_sql("orphaned_duplicates"))]
-        count = cut_batches(conn, paths) if paths else 0
+        count = cut_batches(conn, paths, options) if paths else 0
         if not count:
             return
         for number in range(1, count + 1):
