@@ -13,12 +13,12 @@ from sparkify.load import LoadOptions, plan
 from sparkify.schema import create_all
 
 
-def planned(settings, root, options: LoadOptions = LoadOptions()
+def planned(settings, root, options: LoadOptions | None = None
             ) -> tuple[load_module.Plan, list[tuple[int, str, bool]]]:
     ensure_database(settings)
     with connect(settings, autocommit=True) as conn:
         create_all(conn)
-        work = plan(conn, root, options)
+        work = plan(conn, root, options or LoadOptions())
         rows = conn.execute("SELECT batch, path, reloaded FROM todo ORDER BY ord").fetchall()
     return work, [(batch, os.path.relpath(path, root), reloaded) for batch, path, reloaded in rows]
 
