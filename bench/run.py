@@ -36,6 +36,7 @@ from psycopg import sql
 
 from sparkify.config import Settings
 from sparkify.db import connect, ensure_database
+from sparkify.records import MATCH_TOLERANCE
 from sparkify.schema import create_all
 from sparkify.server import EmbeddedServer
 
@@ -69,7 +70,7 @@ PROFILE_PHASES = (
     ("Python start-up: importing modules", "<frozen importlib._bootstrap>", ("_find_and_load",)),
     ("whole `load()`", "sparkify/load.py", ("load",)),
     ("find files (extract.discover)", "sparkify/extract.py", ("discover",)),
-    ("manifest diff (load.plan)", "sparkify/load.py", ("plan",)),
+    ("manifest diff (plan.plan)", "sparkify/plan.py", ("plan",)),
     ("read, parse and validate JSON (extract.parse_file)", "sparkify/extract.py",
      ("parse_file",)),
     ("hand rows to COPY (psycopg Copy.write_row)", "psycopg/", ("write_row",)),
@@ -87,7 +88,7 @@ PROFILE_WRAPPERS = ("click/", "<frozen", "(main)", "(invoke)", "(load_command)",
 ROWBYROW_WRONG: dict[str, dict[str, str]] = {
     "songplays": dict.fromkeys(("song_id", "artist_id"),
                                "song_select compares a float with `=`; the fast path allows "
-                               "0.01 s"),
+                               f"{MATCH_TOLERANCE:g} s"),
     "users": dict.fromkeys(("first_name", "last_name", "gender", "level", "location",
                             "last_seen_at"),
                            "the last row processed wins, not the latest event by ts"),
@@ -895,7 +896,8 @@ def render_wrong(checked: list[dict]) -> list[str]:
         "column is `double precision`, so equality holds when the play's length is the very "
         "same double as the song's duration, and misses any length off in the last digit "
         "(tests/test_bench.py pins a play 0.004 s off: the fast path matches it, row-by-row "
-        "does not). The fast path matches title, artist name and a length within 0.01 s, "
+        "does not). The fast path matches title, artist name and a length within "
+        f"{MATCH_TOLERANCE:g} s, "
         f"closest first. At K = {k} row-by-row gave {w['plays_matched_rowbyrow']:,} plays a "
         f"song and the fast path {w['plays_matched_fast']:,}: {matched}")
     user_text = (
