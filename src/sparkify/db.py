@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from importlib import resources
 
@@ -91,7 +92,32 @@ def ensure_database(settings: Settings, database: str | None = None, drop: bool 
                 pass  # created by a concurrent command (which of the two errors depends on timing)
 
 
+# sql/ holds a folder per stage of the data flow; a statement's name is unique across them, so
+# callers name it alone ("insert_users"). checks/ and views/ are named with their folder.
+SQL_STAGES = ("schema", "plan", "transform", "finish", "classic")
+
+
+@functools.cache
+def sql_index() -> dict[str, str]:
+    """Statement name -> its path under sql/, for the stage folders."""
+    root = resources.files("sparkify").joinpath("sql")
+    index: dict[str, str] = {}
+    for stage in SQL_STAGES:
+        for entry in root.joinpath(stage).iterdir():
+            if entry.name.endswith(".sql"):
+                name = entry.name.removesuffix(".sql")
+                if name in index:
+                    raise RuntimeError(f"sql/{stage}/{entry.name} and sql/{index[name]}.sql "
+                                       "share a name")
+                index[name] = f"{stage}/{name}"
+    return index
+
+
 def read_sql(name: str) -> str:
-    """The text of src/sparkify/sql/<name>.sql, its rules written out (records.render_sql)."""
-    path = resources.files("sparkify").joinpath("sql", *f"{name}.sql".split("/"))
-    return render_sql(path.read_text(encoding="utf-8"))
+    """The text of a statement of sql/, its rules written out (records.render_sql).
+
+    `name` is a stage folder's file ("insert_users") or a folder and file ("views/…").
+    """
+    path = name if "/" in name else sql_index().get(name, name)
+    text = resources.files("sparkify").joinpath("sql", *f"{path}.sql".split("/"))
+    return render_sql(text.read_text(encoding="utf-8"))
