@@ -199,7 +199,8 @@ def markdown(results: list[tuple], sizes: dict, scale: float, runs: int,
         SECTION, "",
         (f"`python bench/bench_views.py --scale {scale:g}` on {datetime.now(UTC):%Y-%m-%d}, "
          f"{platform.machine()}, {os.cpu_count()} cores, PostgreSQL (embedded, shared_buffers="
-         f"{sizes['shared_buffers']}): {sizes['events']:,} events, {sizes['songplays']:,} song plays, "
+         f"{sizes['shared_buffers']}): {sizes['events']:,} events, "
+         f"{sizes['songplays']:,} song plays, "
          f"{sizes['users']:,} users. `SELECT * FROM view`, all rows fetched; first run and "
          f"median of {runs}, after VACUUM ANALYZE, parallel workers off. Target: under "
          f"{BUDGET_S:g} s each. 1-minute load average {load[0]:.1f} at the start and "

@@ -3,11 +3,11 @@
     python bench/floor.py SOURCE_DB TARGET_DB [--scratch DIR]
 
 Dumps the final rows of every table `sparkify load` fills (the star, the events fact,
-user_song_plays, the manifest and rejects) from SOURCE_DB with binary COPY TO into scratch files, then times binary
-COPY FROM of those rows into TARGET_DB, made fresh with the same schema, constraints and
-indexes, in one transaction, tables in foreign-key order. Reading the source and parsing JSON
-are not part of the floor: only writing the result is. Both databases live on the server
-SPARKIFY_HOME names. measure() says how foreign keys are treated.
+user_song_plays, the manifest and rejects) from SOURCE_DB with binary COPY TO into scratch
+files, then times binary COPY FROM of those rows into TARGET_DB, made fresh with the same
+schema, constraints and indexes, in one transaction, tables in foreign-key order. Reading the
+source and parsing JSON are not part of the floor: only writing the result is. Both databases
+live on the server SPARKIFY_HOME names. measure() says how foreign keys are treated.
 """
 
 from __future__ import annotations

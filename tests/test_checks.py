@@ -26,7 +26,8 @@ EXPECTED_NAMES = (
                                      "songplays.artist_id", "songs.artist_id", "events.user_id")]
     + [f"data.duplicates.{t}" for t in ("songplays", "users", "songs", "artists", "time", "events")]
     + ["data.time.covers_songplays", "data.time.parts", "data.users.level",
-       "data.songplays.song_match", "data.user_song_plays.counts", "data.manifest.balance", "data.rejects.duplicates",
+       "data.songplays.song_match", "data.user_song_plays.counts", "data.manifest.balance",
+       "data.rejects.duplicates",
        "data.manifest.events",
        "data.manifest.songplays", "data.manifest.rejects", "data.manifest.songs",
        "data.manifest.artists", "data.rejects.share"]

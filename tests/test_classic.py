@@ -18,8 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 def classic(script: str, *args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     """A root script run as the classic project says, with the venv's python."""
-    return subprocess.run([sys.executable, str(REPO / script), *args], cwd=cwd, env=dict(os.environ),
-                          capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run([sys.executable, str(REPO / script), *args], cwd=cwd,
+                          env=dict(os.environ), capture_output=True, text=True, timeout=300,
+                          check=False)
 
 
 def test_create_tables_then_etl_load_the_sample(settings, sample_root):
@@ -139,7 +140,8 @@ def test_sql_queries_exposes_the_classic_names_and_lists(settings):
             conn.execute(statement)
         for statement in q.create_table_queries:  # safe to run again
             conn.execute(statement)
-        conn.execute("INSERT INTO artists (artist_id, name, source_path) VALUES ('AR1', 'Band', 'x')")
+        conn.execute("INSERT INTO artists (artist_id, name, source_path) "
+                     "VALUES ('AR1', 'Band', 'x')")
         conn.execute("INSERT INTO songs (song_id, title, artist_id, year, duration, source_path) "
                      "VALUES ('SO1', 'Hey', 'AR1', 0, 200.5, 'x')")
         # the classic look-up, with a length tolerance rather than float equality

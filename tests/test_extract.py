@@ -116,7 +116,8 @@ def test_song_file_as_json_lines(tmp_path):
 
 def test_song_json_lines_with_a_broken_line_keep_the_good_ones(tmp_path):
     path = write_song(tmp_path, "a.json",
-                      json.dumps(song(song_id="SO1")) + "\n{broken}\n" + json.dumps(song(song_id="SO3")))
+                      json.dumps(song(song_id="SO1")) + "\n{broken}\n"
+                      + json.dumps(song(song_id="SO3")))
     rows, stats = parse(path, "song")
     assert [r["song_id"] for r in rows] == ["SO1", "SO3"]
     assert stats.read == 3 and stats.rejected == 1
@@ -308,7 +309,8 @@ BAD_SONGS = {
                  "missing required field 'title'"),
     "duration a string": (song(duration="218"), "field 'duration' must be a number"),
     "year fractional": (song(year=1999.5), "field 'year' must be an integer"),
-    "latitude out of range": (song(artist_latitude=91.0), "field 'artist_latitude' is out of range"),
+    "latitude out of range": (song(artist_latitude=91.0),
+                              "field 'artist_latitude' is out of range"),
     "NUL in title": (song(title="a\u0000b"), "field 'title' holds a NUL"),
     "not an object": ([song()], "not a JSON object (a array)"),
 }

@@ -562,8 +562,9 @@ def test_text_is_stored_exactly_as_given(settings, tmp_path):
     result = run(settings, tmp_path)
     assert result.rejected == 0
     for i, text in enumerate(TEXTS.values()):
-        assert query(settings, "SELECT song_title, artist_name, location, user_agent FROM songplays "
-                               "WHERE item_in_session = %s", [i]) == [(text, text, text, text)]
+        assert query(settings, "SELECT song_title, artist_name, location, user_agent "
+                               "FROM songplays WHERE item_in_session = %s", [i]
+                     ) == [(text, text, text, text)]
         assert query(settings, "SELECT song, user_agent FROM events WHERE item_in_session = %s",
                      [i]) == [(text, text)]
         assert query(settings, "SELECT first_name, location FROM users WHERE user_id = %s",

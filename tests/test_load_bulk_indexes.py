@@ -86,7 +86,8 @@ def _sleeping(settings) -> list:
 def test_a_background_build_can_be_stopped(settings):
     """When the recount fails, the index builds beside it stop instead of being waited for."""
     started = time.perf_counter()
-    builder = finish_module._Background(settings, ["SELECT pg_sleep(60)", "CREATE TABLE later (x int)"])
+    builder = finish_module._Background(settings,
+                                        ["SELECT pg_sleep(60)", "CREATE TABLE later (x int)"])
     while not _sleeping(settings):
         assert builder.is_alive() and time.perf_counter() - started < 20, builder.error
         time.sleep(0.05)

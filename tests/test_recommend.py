@@ -25,8 +25,9 @@ def expected_recommendations(events: list[dict], user: str, limit: int) -> list[
     """The ranking computed in Python from raw events, as the docs define it.
 
     score(t) = sum over the user's songs s of co(s, t); co(s, t) = co-listeners (the 200
-    users sharing most of the user's songs) who played both. Order: score, co-listeners, title, artist. because: argmax co(s, t), then the user's
-    plays of s, then title, artist. Then popular songs fill what is left.
+    users sharing most of the user's songs) who played both. Order: score, co-listeners, title,
+    artist. because: argmax co(s, t), then the user's plays of s, then title, artist. Then
+    popular songs fill what is left.
     """
     played: dict[str, Counter] = defaultdict(Counter)
     for e in events:

@@ -63,7 +63,8 @@ def test_counts_follow_any_writer_of_songplays(settings, tmp_path):
         conn.execute("SET session_replication_role = replica")  # as the loader runs
         heavy = conn.execute("SELECT user_id FROM songplays GROUP BY 1 "
                              "ORDER BY count(*) DESC, 1 LIMIT 2").fetchall()
-        conn.execute("UPDATE songplays SET user_id = %s WHERE user_id = %s AND songplay_id %% 2 = 0",
+        conn.execute("UPDATE songplays SET user_id = %s "
+                     "WHERE user_id = %s AND songplay_id %% 2 = 0",
                      [heavy[1][0], heavy[0][0]])
         conn.execute("UPDATE songplays SET song_title = song_title || ' (live)' "
                      "WHERE songplay_id % 7 = 0")

@@ -39,7 +39,8 @@ def finish(settings: Settings, conn: psycopg.Connection, recount: bool,
     statements = sql_statements(read_sql(ANALYTICS_INDEXES)) if build_indexes else []
     builder = _Background(settings, statements) if statements and recount else None
     try:
-        if recount:  # a scan of songplays, whose analytics indexes are not there to tempt the planner
+        # a scan of songplays, whose analytics indexes are not there to tempt the planner
+        if recount:
             with conn.transaction():
                 conn.execute("SELECT sparkify.recount_user_song_plays()")
         if builder is not None:

@@ -20,7 +20,8 @@ def schema_checks(conn: psycopg.Connection) -> list[CheckResult]:
             constraints = cur.execute(check_sql("catalog_constraints"),
                                       {"tables": names}).fetchall()
     except psycopg.Error as exc:
-        return [CheckResult(f"schema.{kind}.{t}", False, f"could not read the catalog: {first_line(exc)}")
+        return [CheckResult(f"schema.{kind}.{t}", False,
+                            f"could not read the catalog: {first_line(exc)}")
                 for kind in ("columns", "primary_key", "not_null") for t in names]
     found: dict[str, dict[str, tuple[str, bool]]] = {}
     for table, column, data_type, not_null in columns:
