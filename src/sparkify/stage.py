@@ -7,12 +7,13 @@ while the loading process transforms the current one from the other slot.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import queue
 from collections.abc import Callable
 
 import psycopg
-from psycopg import sql
+from psycopg import Copy, sql
 
 from .config import Settings
 from .db import connect
@@ -39,8 +40,8 @@ class _RowCopy:
 
     def __init__(self, cur: psycopg.Cursor, statement: sql.Composed) -> None:
         self._cur, self._statement = cur, statement
-        self._context = None
-        self.copy = None
+        self._context: contextlib.AbstractContextManager[Copy] | None = None
+        self.copy: Copy | None = None
 
     def open(self) -> None:
         self._context = self._cur.copy(self._statement)
@@ -97,7 +98,8 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
 
                 file_stats = FileStats()
                 for row in parse_file(source, idx, file_stats, on_reject=rejected):
-                    rows.copy.write_row(row)
+                    # open here: only `rejected` closes it, and it opens it again
+                    rows.copy.write_row(row)  # type: ignore[union-attr]
                 stats.append(file_stats)
                 if progress:
                     progress(source)
