@@ -9,11 +9,19 @@ key needs.
 from sparkify.db import read_sql
 from sparkify.schema import DROP_STATEMENTS, table_statements, view_statements
 
-# DROP TABLES
+# DROP TABLES (the statements of sparkify.tables, by what they drop)
 
-songplay_table_drop, user_song_plays_table_drop, event_table_drop, user_table_drop, \
-    song_table_drop, artist_table_drop, time_table_drop, staging_schema_drop, staging2_schema_drop, bookkeeping_schema_drop = \
-    DROP_STATEMENTS
+_drop = {statement.split()[-2]: statement for statement in DROP_STATEMENTS}
+songplay_table_drop = _drop["public.songplays"]
+user_song_plays_table_drop = _drop["public.user_song_plays"]
+event_table_drop = _drop["public.events"]
+user_table_drop = _drop["public.users"]
+song_table_drop = _drop["public.songs"]
+artist_table_drop = _drop["public.artists"]
+time_table_drop = _drop["public.time"]
+staging_schema_drop = _drop["staging"]
+staging2_schema_drop = _drop["staging2"]
+bookkeeping_schema_drop = _drop["sparkify"]
 
 # CREATE TABLES
 
@@ -37,7 +45,7 @@ time_table_insert = read_sql("insert_time")
 event_table_insert = read_sql("insert_events")
 songplay_table_insert = read_sql("insert_songplays")
 
-# FIND SONGS: (title, artist name, length) -> (song_id, artist_id), length within 0.01 s
+# FIND SONGS: (title, artist name, length) -> (song_id, artist_id), length within the tolerance
 
 song_select = read_sql("song_select")
 

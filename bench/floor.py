@@ -27,14 +27,13 @@ from psycopg import sql
 from sparkify.config import Settings, load_settings
 from sparkify.db import connect, ensure_database
 from sparkify.schema import create_all
+from sparkify.tables import STAR_TABLES as STAR
+from sparkify.tables import WAREHOUSE
 
-# Foreign keys point backwards in this order (songs -> artists; songplays -> time, users, ...;
-# rejects -> manifest).
-FLOOR_TABLES = ("sparkify.manifest", "public.artists", "public.songs", "public.users",
-                "public.time", "public.songplays", "public.user_song_plays", "public.events",
-                "sparkify.rejects")
-STAR_TABLES = ("public.artists", "public.songs", "public.users", "public.time",
-               "public.songplays")
+# Foreign keys point backwards in the warehouse order (songs -> artists; songplays -> time, ...
+# rejects -> manifest), so COPY can fill the tables one after another.
+FLOOR_TABLES = tuple(t.qualified for t in WAREHOUSE)
+STAR_TABLES = tuple(f"public.{name}" for name in STAR)
 BLOCK = 1 << 20
 
 

@@ -34,7 +34,8 @@ import psycopg
 from sparkify.config import load_settings
 from sparkify.db import connect
 from sparkify.errors import SparkifyError
-from sparkify.extract import BOM, Invalid, SourceFile, discover, event_row, song_row
+from sparkify.extract import SourceFile, discover
+from sparkify.records import BOM, Invalid, RejectCode, event_row, song_row
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -83,7 +84,7 @@ class RowByRow:
             try:
                 obj = json.loads(text)
                 if not isinstance(obj, dict):
-                    raise Invalid("not a JSON object")
+                    raise Invalid(RejectCode.NOT_OBJECT, "not a JSON object")
                 (_, _, song_id, title, artist_id, artist_name, location, latitude, longitude,
                  duration, year) = song_row(obj, 0, line)
             except (ValueError, Invalid):
@@ -109,7 +110,7 @@ class RowByRow:
             try:
                 obj = json.loads(text)
                 if not isinstance(obj, dict):
-                    raise Invalid("not a JSON object")
+                    raise Invalid(RejectCode.NOT_OBJECT, "not a JSON object")
                 row = event_row(obj, 0, line)
             except (ValueError, Invalid):
                 counts["rejected"] += 1

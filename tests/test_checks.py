@@ -96,8 +96,9 @@ BREAKAGES = {
     "drop a column": (
         ["ALTER TABLE events DROP COLUMN source_line"],
         {"schema.columns.events": "public.events: missing column(s) source_line",
+         # the latest-event rule breaks ties by line: the level check cannot run without it;
          # the manifest check reads events but not that column; the not-null check skips it
-         }),
+         "data.users.level": "could not run: column e.source_line does not exist"}),
     "drop the natural key": (
         ["ALTER TABLE songplays DROP CONSTRAINT songplays_natural_key"],
         {"schema.natural_key.songplays": "public.songplays has no UNIQUE (session_id, "

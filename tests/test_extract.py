@@ -10,15 +10,8 @@ import pytest
 from helpers import event, song, write_log, write_song
 
 from sparkify.errors import SparkifyError
-from sparkify.extract import (
-    EVENT_COLUMNS,
-    SONG_COLUMNS,
-    FileStats,
-    SourceFile,
-    discover,
-    file_sha256,
-    parse_file,
-)
+from sparkify.extract import SourceFile, discover, file_sha256, parse_file
+from sparkify.records import EVENT_COLUMNS, SONG_COLUMNS, FileStats, RejectCode
 
 
 def parse(path: Path, kind: str) -> tuple[list[dict], FileStats]:
@@ -136,7 +129,7 @@ def test_song_json_lines_with_a_line_that_is_no_object_keep_the_good_ones(tmp_pa
     rows, stats = parse(path, "song")
     assert [r["song_id"] for r in rows] == ["SO2"]
     assert (stats.read, stats.rejected) == (3, 2)
-    assert [(line, raw) for line, raw, _ in stats.rejects] == [(1, "not json at all"),
+    assert [(line, raw) for line, raw, _, _ in stats.rejects] == [(1, "not json at all"),
                                                                 (3, "[1, 2]")]
 
 
@@ -179,7 +172,7 @@ def test_a_broken_spread_song_file_is_one_reject(tmp_path):
     path = write_song(tmp_path, "a.json", text)
     rows, stats = parse(path, "song")
     assert rows == [] and (stats.read, stats.rejected) == (1, 1)
-    line, raw, reason = stats.rejects[0]
+    line, raw, reason, _ = stats.rejects[0]
     assert line == 1 and raw == text and reason.startswith("not valid JSON")
 
 
@@ -279,12 +272,31 @@ def test_each_bad_event_is_rejected_with_line_raw_text_and_reason(tmp_path, name
     rows, stats = parse(path, "log")
     assert len(rows) == 2 and (stats.read, stats.rejected) == (3, 1)
     assert stats.read == stats.song_plays + stats.other_pages + stats.rejected
-    ((line, text, why),) = stats.rejects
+    ((line, text, why, code),) = stats.rejects
     assert line == 3
     assert why.startswith(reason), why
+    assert code == expected_code(reason)
     expected_raw = raw_bytes.decode("utf-8", "backslashreplace")
     assert text == expected_raw
     assert "\x00" not in text
+
+
+# The reject code each kind of reason carries (what SQL and the Spark job match on).
+REASON_CODES = (
+    ("not valid JSON", RejectCode.NOT_JSON), ("not a JSON object", RejectCode.NOT_OBJECT),
+    ("missing required", RejectCode.MISSING_FIELD), ("NextSong event without",
+                                                     RejectCode.PLAY_WITHOUT_USER),
+    ("holds a NUL", RejectCode.NUL_CHARACTER), ("is null", RejectCode.NULL_FIELD),
+    ("must be", RejectCode.WRONG_TYPE), ("out of range", RejectCode.OUT_OF_RANGE),
+    ("is empty", RejectCode.EMPTY_ID),
+)
+
+
+def expected_code(reason: str) -> str:
+    for part, code in REASON_CODES:
+        if part in reason:
+            return code.value
+    raise AssertionError(f"no code expected for {reason!r}")
 
 
 BAD_SONGS = {
@@ -308,14 +320,15 @@ def test_each_bad_song_is_rejected_with_its_reason(tmp_path, name):
     path = write_song(tmp_path, "a.json", json.dumps(bad))
     rows, stats = parse(path, "song")
     assert rows == [] and (stats.read, stats.songs, stats.rejected) == (1, 0, 1)
-    ((line, raw, why),) = stats.rejects
+    ((line, raw, why, code),) = stats.rejects
     assert line == 1 and raw == json.dumps(bad) and why.startswith(reason), why
+    assert code == expected_code(reason)
 
 
 def test_a_literal_nul_byte_is_rejected_and_shown_escaped(tmp_path):
     path = write_bytes(tmp_path / "log_data" / "a.json", b'{"ts": 1\x00}')
     _, stats = parse(path, "log")
-    ((_, raw, reason),) = stats.rejects
+    ((_, raw, reason, _),) = stats.rejects
     assert raw == '{"ts": 1\\x00}' and reason.startswith("not valid JSON")
 
 
@@ -348,7 +361,7 @@ def test_a_large_file_of_bad_lines_is_not_held_in_memory(tmp_path):
     st = path.stat()
     seen = 0
 
-    def rejected(number: int, raw: str, reason: str) -> None:
+    def rejected(number: int, raw: str, reason: str, code: str) -> None:
         nonlocal seen
         seen += 1
 

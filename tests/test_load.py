@@ -18,7 +18,7 @@ from psycopg import sql
 
 from sparkify.db import connect
 from sparkify.errors import SparkifyError
-from sparkify.load import load
+from sparkify.load import LoadOptions, load
 
 T0 = 1541105830796  # 2018-11-01 20:57:10.796 UTC
 MIN = 60_000
@@ -140,6 +140,26 @@ def test_users_take_the_latest_event_by_ts_whatever_the_order(settings, tmp_path
                         datetime.fromtimestamp((T0 + 60 * MIN) / 1000, UTC))]
     # the plays keep the level they were played at
     assert {r[0] for r in query(settings, "SELECT level FROM songplays")} == {"free"}
+
+
+TIED_LATER_PATH = nothing(sessionId=2, ts=T0, level="paid", firstName="FromZ")
+TIED_EARLIER_PATH = nothing(sessionId=1, ts=T0, level="free", firstName="FromA")
+
+
+@pytest.mark.parametrize("arrangement", ["one load", "later path first", "earlier path first"])
+def test_a_tie_on_ts_goes_to_the_later_path_whatever_the_load_order(settings, tmp_path,
+                                                                    arrangement):
+    """records.USER_LATEST: same ts, then the file whose path sorts last. A file with an
+    earlier path loaded after the other used to win the tie (insert_users took `>=`)."""
+    first, second = (("z.json", [TIED_LATER_PATH]), ("a.json", [TIED_EARLIER_PATH]))
+    if arrangement == "earlier path first":
+        first, second = second, first
+    write_log(tmp_path, *first)
+    if arrangement != "one load":
+        run(settings, tmp_path)
+    write_log(tmp_path, *second)
+    run(settings, tmp_path)
+    assert query(settings, "SELECT first_name, level FROM users") == [("FromZ", "paid")]
 
 
 # -- song matching ----------------------------------------------------------------------------
@@ -384,17 +404,13 @@ def test_an_unreadable_file_late_in_a_batch_leaves_nothing_of_the_batch(settings
     assert result.events["read"] == 6 and scalar(settings, "SELECT count(*) FROM events") == 5
 
 
-def test_a_failure_keeps_the_batches_before_it_whole_and_nothing_of_its_own(settings, tmp_path,
-                                                                            monkeypatch):
-    import sparkify.load as load_mod
-
-    monkeypatch.setattr(load_mod, "BATCH_FILES", 2)  # batches: 0-1, 2-3, 4
+def test_a_failure_keeps_the_batches_before_it_whole_and_nothing_of_its_own(settings, tmp_path):
     for f in range(5):
         write_log(tmp_path, f"{f}.json", [event(sessionId=f, itemInSession=i) for i in range(3)])
     (tmp_path / "log_data/3.json").unlink()
     (tmp_path / "log_data/3.json").symlink_to("/proc/self/mem")
     with pytest.raises(SparkifyError, match="3.json"):
-        run(settings, tmp_path)
+        run(settings, tmp_path, options=LoadOptions(batch_files=2))  # batches: 0-1, 2-3, 4
     assert query(settings, "SELECT path, records_loaded FROM sparkify.manifest ORDER BY 1") == [
         (str((tmp_path / f"log_data/{f}.json").resolve()), 3) for f in (0, 1)]
     assert query(settings, "SELECT DISTINCT session_id FROM events ORDER BY 1") == [(0,), (1,)]

@@ -10,10 +10,11 @@ from helpers import event, query, scalar, write_log
 from sparkify import load as load_module
 from sparkify.db import connect, read_sql
 from sparkify.errors import SparkifyError
-from sparkify.load import load
+from sparkify.load import LoadOptions, load
 
 ANALYTICS = tuple(re.findall(r"CREATE INDEX IF NOT EXISTS\s+(?:public\.)?(\w+)",
                              read_sql(load_module.ANALYTICS_INDEXES)))
+BULK = LoadOptions(parallel_bytes=1)  # every load with input at least the loaded is bulk
 
 
 def _indexes(settings) -> set[str]:
@@ -26,7 +27,6 @@ def test_the_analytics_indexes_are_found():
 
 
 def test_bulk_load_drops_and_rebuilds_the_analytics_indexes(settings, tmp_path, monkeypatch):
-    monkeypatch.setattr(load_module, "PARALLEL_BYTES", 1)  # every load with input is bulk here
     dropped_during_load = []
     real_transform = load_module._transform
 
@@ -38,23 +38,21 @@ def test_bulk_load_drops_and_rebuilds_the_analytics_indexes(settings, tmp_path, 
 
     monkeypatch.setattr(load_module, "_transform", watching_transform)
     write_log(tmp_path, "a.json", [event(itemInSession=i) for i in range(20)])
-    load(settings, tmp_path, notify=lambda m: None)
+    load(settings, tmp_path, notify=lambda m: None, options=BULK)
     assert dropped_during_load == [True]
     assert set(ANALYTICS) <= _indexes(settings)
 
 
 def test_small_load_into_a_bigger_warehouse_keeps_the_indexes(settings, tmp_path, monkeypatch):
-    monkeypatch.setattr(load_module, "PARALLEL_BYTES", 1)
     write_log(tmp_path, "a.json", [event(itemInSession=i) for i in range(50)])
-    load(settings, tmp_path, notify=lambda m: None)
+    load(settings, tmp_path, notify=lambda m: None, options=BULK)
     write_log(tmp_path, "b.json", [event(sessionId=2, itemInSession=i) for i in range(5)])
     monkeypatch.setattr(load_module, "_drop_analytics_indexes",
                         lambda conn: pytest.fail("a small load dropped the indexes"))
-    assert load(settings, tmp_path, notify=lambda m: None).files_loaded == 1
+    assert load(settings, tmp_path, notify=lambda m: None, options=BULK).files_loaded == 1
 
 
 def test_a_failed_bulk_load_still_rebuilds_the_indexes(settings, tmp_path, monkeypatch):
-    monkeypatch.setattr(load_module, "PARALLEL_BYTES", 1)
 
     def broken(*args):
         raise SparkifyError("boom")
@@ -62,20 +60,19 @@ def test_a_failed_bulk_load_still_rebuilds_the_indexes(settings, tmp_path, monke
     monkeypatch.setattr(load_module, "_transform", broken)
     write_log(tmp_path, "a.json", [event()])
     with pytest.raises(SparkifyError, match="boom"):
-        load(settings, tmp_path, notify=lambda m: None)
+        load(settings, tmp_path, notify=lambda m: None, options=BULK)
     assert set(ANALYTICS) <= _indexes(settings)
 
 
 def test_an_index_build_that_fails_fails_the_load(settings, tmp_path, monkeypatch):
     """The indexes are built on a second connection: its error must still reach the caller."""
-    monkeypatch.setattr(load_module, "PARALLEL_BYTES", 1)
     real = load_module.read_sql
     monkeypatch.setattr(load_module, "read_sql", lambda name: (
         "CREATE INDEX no_such_idx ON public.no_such_table (x)"
         if name == load_module.ANALYTICS_INDEXES else real(name)))
     write_log(tmp_path, "a.json", [event()])
     with pytest.raises(psycopg.errors.UndefinedTable):
-        load(settings, tmp_path, notify=lambda m: None)
+        load(settings, tmp_path, notify=lambda m: None, options=BULK)
     # the recount beside it was done all the same
     assert scalar(settings, "SELECT sum(plays) FROM user_song_plays") == 1
 

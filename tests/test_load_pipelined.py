@@ -2,9 +2,8 @@
 
 from helpers import query
 
-from sparkify import load as load_module
 from sparkify.generate import GenerateConfig, generate
-from sparkify.load import load
+from sparkify.load import LoadOptions, load
 
 # Every column but surrogate ids and load times, in a stable order, per table.
 SNAPSHOT = {
@@ -26,14 +25,14 @@ def _snapshot(settings) -> dict:
     return {table: query(settings, text) for table, text in SNAPSHOT.items()}
 
 
-def test_pipelined_load_equals_the_load_in_turn(settings, tmp_path, monkeypatch):
+def test_pipelined_load_equals_the_load_in_turn(settings, tmp_path):
     generate(tmp_path, GenerateConfig.resolve(events=6_000, days=6, songs=300, seed=7))
-    monkeypatch.setattr(load_module, "BATCH_BYTES", 200_000)  # many batches, both slots used
-    monkeypatch.setattr(load_module, "BATCH_FILES", 60)
-    pipelined = load(settings, tmp_path, parallel=True, notify=lambda m: None)
+    small = LoadOptions(batch_bytes=200_000, batch_files=60)  # many batches, both slots used
+    pipelined = load(settings, tmp_path, parallel=True, notify=lambda m: None, options=small)
     assert pipelined.files_loaded > 6 and pipelined.events["read"] == 6_000
     first = _snapshot(settings)
-    in_turn = load(settings, tmp_path, full_refresh=True, parallel=False, notify=lambda m: None)
+    in_turn = load(settings, tmp_path, full_refresh=True, parallel=False, notify=lambda m: None,
+                   options=small)
     assert in_turn.to_dict() | {"seconds": 0} == pipelined.to_dict() | {"seconds": 0}
     assert _snapshot(settings) == first
     assert len(first["songplays"]) == pipelined.events["song_plays"] > 0

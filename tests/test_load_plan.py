@@ -9,15 +9,16 @@ from helpers import event, write_log, write_song
 
 import sparkify.load as load_module
 from sparkify.db import connect, ensure_database
-from sparkify.load import plan
+from sparkify.load import LoadOptions, plan
 from sparkify.schema import create_all
 
 
-def planned(settings, root) -> tuple[load_module.Plan, list[tuple[int, str, bool]]]:
+def planned(settings, root, options: LoadOptions | None = None
+            ) -> tuple[load_module.Plan, list[tuple[int, str, bool]]]:
     ensure_database(settings)
     with connect(settings, autocommit=True) as conn:
         create_all(conn)
-        work = plan(conn, root)
+        work = plan(conn, root, options or LoadOptions())
         rows = conn.execute("SELECT batch, path, reloaded FROM todo ORDER BY ord").fetchall()
     return work, [(batch, os.path.relpath(path, root), reloaded) for batch, path, reloaded in rows]
 
@@ -28,14 +29,12 @@ def sized_log(root, name: str, size: int) -> None:
         handle.write(b"\n" * (size - path.stat().st_size))
 
 
-def test_batches_are_cut_by_bytes_by_files_and_by_kind(settings, tmp_path, monkeypatch):
-    monkeypatch.setattr(load_module, "BATCH_BYTES", 1000)
-    monkeypatch.setattr(load_module, "BATCH_FILES", 3)
+def test_batches_are_cut_by_bytes_by_files_and_by_kind(settings, tmp_path):
     for name in "abcde":
         write_song(tmp_path, f"{name}.json", {"song_id": name})
     for name, size in (("1", 600), ("2", 600), ("3", 300), ("4", 2000), ("5", 10)):
         sized_log(tmp_path, f"{name}.json", size)
-    work, rows = planned(settings, tmp_path)
+    work, rows = planned(settings, tmp_path, LoadOptions(batch_bytes=1000, batch_files=3))
     # a new batch at each multiple of 3 files of a kind, and where the bytes before a file
     # pass a multiple of 1000 (logs start at 0, 600 | 1200 | 1500 (4th file) | 3500)
     assert [(batch, path) for batch, path, _ in rows] == [

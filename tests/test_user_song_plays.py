@@ -95,12 +95,12 @@ def trigger_states(settings) -> set[str]:
           AND tgname LIKE 'songplays_count_%'""")}
 
 
-def test_a_bulk_load_pauses_the_counts_and_recounts_once(settings, tmp_path, monkeypatch):
-    import sparkify.load as load_module
+def test_a_bulk_load_pauses_the_counts_and_recounts_once(settings, tmp_path):
+    from sparkify.load import LoadOptions
 
-    monkeypatch.setattr(load_module, "PARALLEL_BYTES", 1)  # any load into an empty db is bulk
     seen = []
     result = load(settings, generated(tmp_path), notify=lambda message: None,
+                  options=LoadOptions(parallel_bytes=1),  # any load into an empty db is bulk
                   progress=lambda source: seen.append(trigger_states(settings)))
     assert result.files_loaded > 0 and seen
     assert all(states == {"D"} for states in seen)  # paused while loading

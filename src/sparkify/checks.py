@@ -17,16 +17,16 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
-from importlib import resources
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psycopg
 from psycopg import pq, sql
 
 from .config import Settings
-from .db import connect
-from .load import DUPLICATE_REASON
+from .db import connect, read_sql
+from .records import MATCH_TOLERANCE
+from .tables import CHECKED, FOREIGN_KEYS, TableSpec
 
 DEFAULT_MAX_REJECT_SHARE = 0.01
 
@@ -44,103 +44,7 @@ class CheckResult:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class TableSpec:
-    """The shape a table must have, and how a reloaded record meets an existing row."""
-
-    columns: dict[str, tuple[str, bool]]  # column -> (information_schema data_type, NOT NULL)
-    primary_key: tuple[str, ...]
-    natural_key: tuple[str, ...]  # what identifies a source record: the ON CONFLICT target
-    natural_key_constraint: str  # its constraint's name (the primary key's, when it is the PK)
-    on_conflict: str  # "DO UPDATE": the row follows the latest value; "DO NOTHING": first wins
-    referenced_by: tuple[str, ...] = field(default=())
-
-
-TS = "timestamp with time zone"
-DOUBLE = "double precision"
-
-# The expected schema. A column added to the warehouse is added here too, on purpose: the
-# check then says whether the server really has it.
-TABLES: dict[str, TableSpec] = {
-    "songplays": TableSpec(
-        columns={
-            "songplay_id": ("bigint", True), "start_time": (TS, True),
-            "user_id": ("integer", True), "level": ("text", True), "song_id": ("text", False),
-            "artist_id": ("text", False), "session_id": ("integer", True),
-            "item_in_session": ("integer", True), "location": ("text", False),
-            "user_agent": ("text", False), "song_title": ("text", True),
-            "artist_name": ("text", True), "song_length": (DOUBLE, True),
-            "source_file_id": ("integer", True), "source_line": ("integer", True),
-        },
-        primary_key=("songplay_id",),
-        natural_key=("session_id", "item_in_session", "start_time"),
-        natural_key_constraint="songplays_natural_key",
-        on_conflict="DO NOTHING",
-    ),
-    "users": TableSpec(
-        columns={
-            "user_id": ("integer", True), "first_name": ("text", False),
-            "last_name": ("text", False), "gender": ("text", False), "level": ("text", True),
-            "location": ("text", False), "last_seen_at": (TS, True),
-        },
-        primary_key=("user_id",), natural_key=("user_id",),
-        natural_key_constraint="users_pkey", on_conflict="DO UPDATE",
-    ),
-    "songs": TableSpec(
-        columns={
-            "song_id": ("text", True), "title": ("text", True), "artist_id": ("text", True),
-            "year": ("integer", True), "duration": (DOUBLE, True),
-            "source_path": ("text", True),
-        },
-        primary_key=("song_id",), natural_key=("song_id",),
-        natural_key_constraint="songs_pkey", on_conflict="DO UPDATE",
-    ),
-    "artists": TableSpec(
-        columns={
-            "artist_id": ("text", True), "name": ("text", True), "location": ("text", False),
-            "latitude": (DOUBLE, False), "longitude": (DOUBLE, False),
-            "source_path": ("text", True),
-        },
-        primary_key=("artist_id",), natural_key=("artist_id",),
-        natural_key_constraint="artists_pkey", on_conflict="DO UPDATE",
-    ),
-    "time": TableSpec(
-        columns={
-            "start_time": (TS, True), "hour": ("smallint", True), "day": ("smallint", True),
-            "week": ("smallint", True), "month": ("smallint", True),
-            "year": ("smallint", True), "weekday": ("smallint", True),
-        },
-        primary_key=("start_time",), natural_key=("start_time",),
-        natural_key_constraint="time_pkey", on_conflict="DO NOTHING",
-    ),
-    "events": TableSpec(
-        columns={
-            "event_id": ("bigint", True), "event_time": (TS, True),
-            "user_id": ("integer", False), "session_id": ("integer", True),
-            "item_in_session": ("integer", True), "page": ("text", True),
-            "method": ("text", True), "status": ("integer", True), "auth": ("text", True),
-            "level": ("text", True), "first_name": ("text", False),
-            "last_name": ("text", False), "gender": ("text", False),
-            "location": ("text", False), "user_agent": ("text", False),
-            "registration": (DOUBLE, False), "song": ("text", False),
-            "artist": ("text", False), "length": (DOUBLE, False),
-            "source_file_id": ("integer", True), "source_line": ("integer", True),
-        },
-        primary_key=("event_id",),
-        natural_key=("session_id", "item_in_session", "event_time"),
-        natural_key_constraint="events_natural_key",
-        on_conflict="DO NOTHING",
-    ),
-}
-
-# Foreign keys the catalog must hold: (table, column, referenced table, referenced column).
-FOREIGN_KEYS: tuple[tuple[str, str, str, str], ...] = (
-    ("songplays", "start_time", "time", "start_time"),
-    ("songplays", "user_id", "users", "user_id"),
-    ("songplays", "song_id", "songs", "song_id"),
-    ("songplays", "artist_id", "artists", "artist_id"),
-    ("songs", "artist_id", "artists", "artist_id"),
-)
+TABLES = CHECKED  # the name the notebook (test.ipynb) reads
 
 # Tables whose natural key is a UNIQUE constraint apart from the surrogate primary key.
 NATURAL_KEY_TABLES = ("songplays", "events")
@@ -387,7 +291,7 @@ def check_insert(name: str, text: str) -> tuple[CheckResult, str | None]:
     spec = TABLES.get(table)
     if spec is None:
         return CheckResult(check, False, f"{name} inserts into {table}, which has no key "
-                                         "declared in sparkify.checks.TABLES"), None
+                                         "declared in sparkify.tables.CHECKED"), None
     key = ", ".join(spec.natural_key)
     wanted = f"ON CONFLICT ({key}) {spec.on_conflict}"
     conflict = _CONFLICT.search(body, target.end())
@@ -447,7 +351,7 @@ def data_checks(conn: psycopg.Connection,
                        "every user's level is the level of their latest event")
     results += _faults(conn, "song_matches", {"songplays.song_id": "data.songplays.song_match"},
                        "every play with a song_id has that song's title, artist and length "
-                       "(within 0.01 s)")
+                       f"(within {MATCH_TOLERANCE:g} s)")
     results += _faults(conn, "user_song_plays",
                        {"user_song_plays": "data.user_song_plays.counts"},
                        "user_song_plays counts every user's plays of each song")
@@ -456,8 +360,7 @@ def data_checks(conn: psycopg.Connection,
                        "+ other pages)")
     results += _faults(conn, "duplicate_originals",
                        {"rejects.duplicates": "data.rejects.duplicates"},
-                       "every record rejected as a duplicate has its original in events",
-                       {"reason": DUPLICATE_REASON})
+                       "every record rejected as a duplicate has its original in events")
     totals_names = [f"data.manifest.{fact}" for fact in MANIFEST_FACTS] + [
         "data.manifest.songs", "data.manifest.artists", "data.rejects.share"]
     results += _guarded(conn, totals_names,
@@ -562,8 +465,7 @@ def _manifest_agreement(cur: psycopg.Cursor, max_share: float) -> list[CheckResu
 
 def _check_sql(name: str) -> str:
     """The text of src/sparkify/sql/checks/<name>.sql."""
-    return (resources.files("sparkify").joinpath("sql", "checks", f"{name}.sql")
-            .read_text(encoding="utf-8"))
+    return read_sql(f"checks/{name}")
 
 
 def _first(exc: Exception) -> str:

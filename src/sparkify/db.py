@@ -11,6 +11,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from .config import DEFAULT_DATABASE, Settings
 from .errors import SparkifyError
+from .records import render_sql
 from .server import EmbeddedServer
 
 
@@ -91,5 +92,6 @@ def ensure_database(settings: Settings, database: str | None = None, drop: bool 
 
 
 def read_sql(name: str) -> str:
-    """The text of src/sparkify/sql/<name>.sql."""
-    return resources.files("sparkify").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    """The text of src/sparkify/sql/<name>.sql, its rules written out (records.render_sql)."""
+    path = resources.files("sparkify").joinpath("sql", *f"{name}.sql".split("/"))
+    return render_sql(path.read_text(encoding="utf-8"))

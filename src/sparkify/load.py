@@ -24,8 +24,10 @@ from .config import Settings
 from .db import connect, ensure_database, read_sql
 from .errors import SparkifyError
 from .extract import SourceFile, file_sha256, find_sources, read_lines
+from .records import DUPLICATE_REASON, RejectCode
 from .schema import STAGING_SLOTS, slot_sql
 from .stage import Batch, StagingWorker, stage_batch
+from .tables import truncate_statement
 
 BATCH_BYTES = 32 << 20  # input per transaction: large enough to amortise, small enough to pipeline
 BATCH_FILES = 2_500
@@ -35,9 +37,17 @@ PARALLEL_BYTES = 24 << 20  # below this much input, staging in a second process 
 # and user_song_plays' key and rank index, which its recount builds.
 SORT_MEMORY = "SET maintenance_work_mem = '512MB'"
 LOCK_KEY = 0x5A_4B_1F_00  # pg_advisory_lock key held by the one load running on a database
-DUPLICATE_REASON = "duplicate event: one with the same sessionId, itemInSession and ts is loaded"
 
 Progress = Callable[[SourceFile], None]
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How a load cuts its work; the defaults are the measured ones (bench/RESULTS.md)."""
+
+    batch_bytes: int = BATCH_BYTES  # input per transaction
+    batch_files: int = BATCH_FILES  # files per transaction
+    parallel_bytes: int = PARALLEL_BYTES  # from this much input on: bulk, and a second process
 
 
 @dataclass
@@ -71,7 +81,7 @@ class Plan:
     batches: int = 0
 
 
-def plan(conn: psycopg.Connection, root: Path) -> Plan:
+def plan(conn: psycopg.Connection, root: Path, options: LoadOptions = LoadOptions()) -> Plan:
     """List the files under `root` in temporary tables, compare them with the manifest, and
     cut those to load into batches (table `todo`).
 
@@ -90,7 +100,7 @@ def plan(conn: psycopg.Connection, root: Path) -> Plan:
         if touched:
             cur.executemany("UPDATE sparkify.manifest SET mtime_ns = %s WHERE path = %s",
                             touched)
-        cut_batches(conn)
+        cut_batches(conn, options=options)
         found = cur.execute("SELECT count(*) FROM found").fetchone()[0]
         files, size, count = cur.execute(
             "SELECT count(*), coalesce(sum(size_bytes), 0), coalesce(max(batch), 0) FROM todo"
@@ -106,25 +116,28 @@ def fetch_batch(conn: psycopg.Connection, number: int) -> Batch:
             for path, kind, size, mtime_ns, reloaded in rows]
 
 
-def cut_batches(conn: psycopg.Connection, paths: list[str] | None = None) -> int:
+def cut_batches(conn: psycopg.Connection, paths: list[str] | None = None,
+                options: LoadOptions = LoadOptions()) -> int:
     """Fill `todo` with the files to load, in batches; return how many batches.
 
     Without `paths`: the found files new or changed since the manifest. With: those found files.
     """
     conn.execute("DELETE FROM todo")
-    conn.execute(read_sql("plan_todo"), {"batch_bytes": BATCH_BYTES,
-                                         "batch_files": BATCH_FILES, "paths": paths})
+    conn.execute(read_sql("plan_todo"), {"batch_bytes": options.batch_bytes,
+                                         "batch_files": options.batch_files, "paths": paths})
     return conn.execute("SELECT coalesce(max(batch), 0) FROM todo").fetchone()[0]
 
 
 def load(settings: Settings, root: Path, full_refresh: bool = False,
          progress: Progress | None = None, on_plan: Callable[[int, int], None] | None = None,
-         notify: Callable[[str], None] | None = None, parallel: bool | None = None) -> LoadResult:
+         notify: Callable[[str], None] | None = None, parallel: bool | None = None,
+         options: LoadOptions | None = None) -> LoadResult:
     """Load every new or changed file under `root`; report what happened.
 
     `parallel`: stage in a second process (default: for several batches of real size).
     """
     started = time.perf_counter()
+    options = options or LoadOptions()
     notify = notify or (lambda message: print(message, file=sys.stderr))
     find_sources(root)  # a wrong root is reported before the database is touched
     result = LoadResult(data_root=str(root.resolve()))
@@ -139,11 +152,11 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
         verify_references = _skip_reference_triggers(conn)
         if full_refresh:
             truncate_all(conn)
-        work = plan(conn, root)
+        work = plan(conn, root, options)
         result.files_skipped = work.found - work.files
         if on_plan:
             on_plan(work.files, work.bytes)
-        bulk = _is_bulk(conn, work)
+        bulk = _is_bulk(conn, work, options)
         build_indexes = bulk or _analytics_indexes_missing(conn)  # missing: a load cut short
         if bulk:
             _drop_analytics_indexes(conn)
@@ -151,7 +164,7 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
         if bulk:
             conn.execute("SELECT sparkify.pause_user_song_plays()")
         if parallel is None:  # a second process costs about a second to start: worth it when big
-            parallel = work.batches > 1 and work.bytes >= PARALLEL_BYTES
+            parallel = work.batches > 1 and work.bytes >= options.parallel_bytes
         try:
             if parallel:
                 _load_pipelined(settings, conn, work, result, progress, verify_references)
@@ -160,7 +173,7 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
                     _load_in_turn(conn, fetch_batch(conn, number), result, progress,
                                   verify_references)
             if conn.execute("SELECT bool_or(reloaded) FROM todo").fetchone()[0]:
-                _restore_orphaned_duplicates(conn, result, verify_references)
+                _restore_orphaned_duplicates(conn, result, verify_references, options)
         except BaseException:
             # Committed batches keep their indexes and counts; the error the user needs is the
             # one that stopped the load, not one of finishing on a connection it broke.
@@ -262,11 +275,11 @@ def _analytics_indexes_missing(conn: psycopg.Connection) -> bool:
                         [_analytics_index_names()]).fetchone()[0]
 
 
-def _is_bulk(conn: psycopg.Connection, work: Plan) -> bool:
+def _is_bulk(conn: psycopg.Connection, work: Plan, options: LoadOptions) -> bool:
     """A load at least as big as what is loaded already (and big at all): a first load, say."""
     incoming = work.bytes
     loaded = conn.execute("SELECT coalesce(sum(size_bytes), 0) FROM sparkify.manifest").fetchone()
-    return incoming >= PARALLEL_BYTES and incoming >= loaded[0]
+    return incoming >= options.parallel_bytes and incoming >= loaded[0]
 
 
 def _play_counts_paused(conn: psycopg.Connection) -> bool:
@@ -292,13 +305,12 @@ def _load_in_turn(conn: psycopg.Connection, batch: Batch, result: LoadResult,
 
 
 def _restore_orphaned_duplicates(conn: psycopg.Connection, result: LoadResult,
-                                 verify_references: bool) -> None:
+                                 verify_references: bool, options: LoadOptions) -> None:
     """A reloaded file may have dropped the original of an event another file repeats (and
     had rejected as a duplicate): reload those other files so that the event comes back."""
     for _ in range(3):  # each round can only orphan duplicates of the files it reloads
-        paths = [row[0] for row in conn.execute(read_sql("orphaned_duplicates"),
-                                                {"reason": DUPLICATE_REASON})]
-        count = cut_batches(conn, paths) if paths else 0
+        paths = [row[0] for row in conn.execute(read_sql("orphaned_duplicates"))]
+        count = cut_batches(conn, paths, options) if paths else 0
         if not count:
             return
         for number in range(1, count + 1):
@@ -330,9 +342,7 @@ def _load_pipelined(settings: Settings, conn: psycopg.Connection, work: Plan,
 
 
 def truncate_all(conn: psycopg.Connection) -> None:
-    conn.execute("TRUNCATE public.songplays, public.events, public.users, public.songs, "
-                 "public.artists, public.time, sparkify.rejects, sparkify.manifest "
-                 "RESTART IDENTITY CASCADE")
+    conn.execute(truncate_statement())
 
 
 def _take_load_lock(conn: psycopg.Connection, notify: Callable[[str], None]) -> None:
@@ -373,17 +383,18 @@ def _transform(conn: psycopg.Connection, slot: str, batch: Batch, result: LoadRe
             run("insert_artists")
             run("insert_songs")
             run("rematch_songplays")
-        duplicates = False
+        duplicates = ties = False
         if kind == "log":
             staged = cur.execute(slot_sql(
                 "SELECT sum(song_plays + other_pages) FROM staging.files", slot)).fetchone()[0]
+            ties = _last_rowcount(run("find_user_ties")) > 0
             run("insert_users")
             run("insert_time")
             duplicates = run("insert_events").rowcount < staged
             if duplicates:
                 _reject_duplicates(cur, slot, batch, run)
             run("insert_songplays")
-        if reloading or duplicates:
+        if reloading or duplicates or ties:
             run("refresh_users")
         if reloading:
             run("repair_after_reload")
@@ -396,6 +407,13 @@ def _transform(conn: psycopg.Connection, slot: str, batch: Batch, result: LoadRe
         _add_totals(result, kind, run("batch_totals").fetchone())
 
 
+def _last_rowcount(cur: psycopg.Cursor) -> int:
+    """Rows of the last statement of several run at once (the cursor starts at the first)."""
+    while cur.nextset():
+        pass
+    return cur.rowcount
+
+
 def _reject_duplicates(cur: psycopg.Cursor, slot: str, batch: Batch, run) -> None:
     """Events skipped by ON CONFLICT become rejects of their file, with their raw line."""
     run("find_duplicates")
@@ -405,10 +423,12 @@ def _reject_duplicates(cur: psycopg.Cursor, slot: str, batch: Batch, run) -> Non
     for idx, line in duplicates:
         wanted.setdefault(idx, set()).add(line)
     raw = {idx: read_lines(batch[idx][0].path, lines) for idx, lines in wanted.items()}
-    copy_sql = slot_sql("COPY staging.rejects (file_idx, line, raw, reason) FROM STDIN", slot)
+    copy_sql = slot_sql("COPY staging.rejects (file_idx, line, raw, reason, reason_code) "
+                        "FROM STDIN", slot)
     with cur.copy(copy_sql) as copy:
         for idx, line in duplicates:
-            copy.write_row((idx, line, raw[idx].get(line, ""), DUPLICATE_REASON))
+            copy.write_row((idx, line, raw[idx].get(line, ""), DUPLICATE_REASON,
+                            RejectCode.DUPLICATE.value))
     run("count_duplicates")
 
 

@@ -7,37 +7,19 @@ import re
 import psycopg
 
 from .db import read_sql
+from .tables import STAGING_SCHEMAS, STAR_TABLES, create_files, drop_statements
 
 # The loader stages a batch in one schema while it transforms the previous one from the other
 # (see stage.py). Both hold the same tables: the SQL names `staging`, and slot_sql() points a
 # statement at the other slot.
-STAGING_SLOTS = ("staging", "staging2")
-
+STAGING_SLOTS = STAGING_SCHEMAS
 
 def slot_sql(text: str, slot: str) -> str:
     """`text` with its staging tables taken from `slot` instead of `staging`."""
     return text if slot == "staging" else re.sub(r"\bstaging\.", f"{slot}.", text)
 
-# Order matters: a table comes after the tables its foreign keys name.
-CREATE_FILES = ("create_schemas", "create_artists", "create_songs", "create_users",
-                "create_time", "create_songplays", "create_user_song_plays", "create_events",
-                "create_bookkeeping", "create_staging")
-
-# Dropped facts first, dimensions after; CASCADE also removes views built on them.
-DROP_STATEMENTS = (
-    "DROP TABLE IF EXISTS public.songplays CASCADE",
-    "DROP TABLE IF EXISTS public.user_song_plays CASCADE",
-    "DROP TABLE IF EXISTS public.events CASCADE",
-    "DROP TABLE IF EXISTS public.users CASCADE",
-    "DROP TABLE IF EXISTS public.songs CASCADE",
-    "DROP TABLE IF EXISTS public.artists CASCADE",
-    "DROP TABLE IF EXISTS public.time CASCADE",
-    "DROP SCHEMA IF EXISTS staging CASCADE",
-    "DROP SCHEMA IF EXISTS staging2 CASCADE",
-    "DROP SCHEMA IF EXISTS sparkify CASCADE",
-)
-
-STAR_TABLES = ("songplays", "users", "songs", "artists", "time")
+CREATE_FILES = create_files()
+DROP_STATEMENTS = drop_statements()
 
 # Analytics (sql/views/): indexes, helper functions, then views in dependency order. Each file
 # is CREATE OR REPLACE / IF NOT EXISTS, so creating them again is safe.

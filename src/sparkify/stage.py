@@ -17,7 +17,8 @@ from psycopg import sql
 from .config import Settings
 from .db import connect
 from .errors import SparkifyError
-from .extract import EVENT_COLUMNS, SONG_COLUMNS, FileStats, SourceFile, parse_file
+from .extract import SourceFile, parse_file
+from .records import EVENT_COLUMNS, SONG_COLUMNS, FileStats
 
 Batch = list[tuple[SourceFile, bool]]  # (file, replaces an earlier version of it)
 STAGING_TABLES = ("files", "songs", "events", "rejects", "duplicates")
@@ -63,12 +64,13 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
     """
     kind = batch[0][0].kind
     table, columns = ("songs", SONG_COLUMNS) if kind == "song" else ("events", EVENT_COLUMNS)
-    rejects_copy = _copy_statement(slot, "rejects", ("file_idx", "line", "raw", "reason"))
+    rejects_copy = _copy_statement(slot, "rejects",
+                                   ("file_idx", "line", "raw", "reason", "reason_code"))
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(sql.SQL("TRUNCATE {}").format(
             sql.SQL(", ").join(sql.Identifier(slot, t) for t in STAGING_TABLES)))
         rows = _RowCopy(cur, _copy_statement(slot, table, columns))
-        held: list[tuple[int, int, str, str]] = []
+        held: list[tuple[int, int, str, str, str]] = []
         held_bytes = 0
 
         def copy_rejects() -> None:
@@ -83,9 +85,10 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
         rows.open()
         try:
             for idx, (source, _) in enumerate(batch):
-                def rejected(line: int, raw: str, reason: str, idx: int = idx) -> None:
+                def rejected(line: int, raw: str, reason: str, code: str,
+                             idx: int = idx) -> None:
                     nonlocal held_bytes
-                    held.append((idx, line, raw, reason))
+                    held.append((idx, line, raw, reason, code))
                     held_bytes += len(raw) + len(reason)
                     if held_bytes > REJECTS_HELD_MAX:
                         rows.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import schema
 from .config import Settings
 from .db import connect, database_name, ensure_database, redact, server_conninfo
+from .tables import STATUS_TABLES
 
 
 def collect(settings: Settings) -> dict:
@@ -18,7 +19,7 @@ def collect(settings: Settings) -> dict:
         report["initialised"] = schema.is_created(conn)
         if not report["initialised"]:
             return report
-        report["tables"] = schema.row_counts(conn, (*schema.STAR_TABLES, "events"))
+        report["tables"] = schema.row_counts(conn, STATUS_TABLES)
         count, last, read, loaded, rejected = conn.execute(
             "SELECT count(*), max(loaded_at), coalesce(sum(records_read), 0),"
             " coalesce(sum(records_loaded), 0), coalesce(sum(rejected), 0)"

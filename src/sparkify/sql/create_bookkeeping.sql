@@ -24,6 +24,16 @@ CREATE TABLE IF NOT EXISTS sparkify.rejects (
     line_number  integer NOT NULL,
     raw          text NOT NULL,
     reason       text NOT NULL,
+    reason_code  text NOT NULL,  -- records.RejectCode: what code and SQL match on
     rejected_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS rejects_file_idx ON sparkify.rejects (file_id);
+
+-- Databases made before reject codes existed: add the column and give their rows one. This is
+-- the one place that reads a reason's text, and only of rows written before the codes.
+ALTER TABLE sparkify.rejects ADD COLUMN IF NOT EXISTS reason_code text;
+UPDATE sparkify.rejects
+SET reason_code = CASE WHEN reason = {{reject_reason(duplicate)}} THEN {{reject_code(duplicate)}}
+                       ELSE {{reject_code(legacy)}} END
+WHERE reason_code IS NULL;
+ALTER TABLE sparkify.rejects ALTER COLUMN reason_code SET NOT NULL;

@@ -56,8 +56,10 @@ CREATE UNLOGGED TABLE IF NOT EXISTS staging.rejects (
     file_idx  integer NOT NULL,
     line      integer NOT NULL,
     raw       text NOT NULL,
-    reason    text NOT NULL
+    reason    text NOT NULL,
+    reason_code text NOT NULL
 );
+ALTER TABLE staging.rejects ADD COLUMN IF NOT EXISTS reason_code text;
 CREATE UNLOGGED TABLE IF NOT EXISTS staging.duplicates (
     file_idx  integer NOT NULL,
     line      integer NOT NULL,

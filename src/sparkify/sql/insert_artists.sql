@@ -5,7 +5,7 @@ SELECT DISTINCT ON (s.artist_id)
        s.artist_id, s.artist_name, s.artist_location, s.artist_latitude, s.artist_longitude, f.path
 FROM staging.songs s
 JOIN staging.files f USING (file_idx)
-ORDER BY s.artist_id, f.path DESC, s.line DESC
+ORDER BY s.artist_id, {{latest_artists(f.path, s.line)}}
 ON CONFLICT (artist_id) DO UPDATE SET
     name = excluded.name,
     location = excluded.location,

@@ -1,13 +1,13 @@
 -- Song plays of the batch. A play takes the song_id/artist_id of the catalog song with the same
--- title and artist name whose duration is within 0.01 s of the play's length (closest first,
--- then the smallest song_id); float equality would almost never match.
+-- title and artist name whose duration is within the match tolerance of the play's length
+-- (the rule and its tie-break are records.MATCH_TOLERANCE's).
 WITH matches AS (
     SELECT DISTINCT ON (e.file_idx, e.line) e.file_idx, e.line, so.song_id, so.artist_id
     FROM staging.events e
     JOIN public.songs so ON so.title = e.song
     JOIN public.artists a ON a.artist_id = so.artist_id AND a.name = e.artist
-    WHERE e.page = 'NextSong' AND abs(so.duration - e.length) <= 0.01
-    ORDER BY e.file_idx, e.line, abs(so.duration - e.length), so.song_id
+    WHERE e.page = 'NextSong' AND {{within_tolerance(so.duration, e.length)}}
+    ORDER BY e.file_idx, e.line, {{closest_match(so.duration, e.length, so.song_id)}}
 )
 INSERT INTO public.songplays
     (start_time, user_id, level, song_id, artist_id, session_id, item_in_session, location,

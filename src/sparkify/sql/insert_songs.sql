@@ -4,7 +4,7 @@ SELECT DISTINCT ON (s.song_id)
        s.song_id, s.title, s.artist_id, s.year, s.duration, f.path
 FROM staging.songs s
 JOIN staging.files f USING (file_idx)
-ORDER BY s.song_id, f.path DESC, s.line DESC
+ORDER BY s.song_id, {{latest_songs(f.path, s.line)}}
 ON CONFLICT (song_id) DO UPDATE SET
     title = excluded.title,
     artist_id = excluded.artist_id,

@@ -1,5 +1,6 @@
--- Users of the batch's logged-in events, from each user's latest event by ts (ties: the later
--- file and line). An older event never overwrites a newer one, whatever the load order.
+-- Users of the batch's logged-in events, from each user's latest event (records.USER_LATEST:
+-- by ts, ties to the later file and line). An older event never overwrites a newer one,
+-- whatever the load order; a tie with the row's own event is settled by refresh_users.sql.
 -- `latest` narrows the batch to each user's last instant first, so only a handful of rows
 -- are sorted.
 WITH latest AS (
@@ -15,7 +16,7 @@ SELECT DISTINCT ON (e.user_id)
 FROM staging.events e
 JOIN latest USING (user_id, ts)
 JOIN staging.files f USING (file_idx)
-ORDER BY e.user_id, f.path DESC, e.line DESC
+ORDER BY e.user_id, {{latest_users(e.ts, f.path, e.line)}}
 ON CONFLICT (user_id) DO UPDATE SET
     first_name = excluded.first_name,
     last_name = excluded.last_name,
@@ -23,4 +24,4 @@ ON CONFLICT (user_id) DO UPDATE SET
     level = excluded.level,
     location = excluded.location,
     last_seen_at = excluded.last_seen_at
-WHERE excluded.last_seen_at >= u.last_seen_at;
+WHERE excluded.last_seen_at > u.last_seen_at;  -- a tie: find_user_ties.sql

@@ -2,7 +2,7 @@
 -- the original was reloaded without it. Reloading these files brings the event back.
 SELECT DISTINCT r.path
 FROM sparkify.rejects r
-WHERE r.reason = %(reason)s
+WHERE r.reason_code = {{reject_code(duplicate)}}
   AND r.raw IS JSON OBJECT
   AND NOT EXISTS (
       SELECT FROM public.events e

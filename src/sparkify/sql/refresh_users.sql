@@ -10,7 +10,7 @@ SELECT DISTINCT ON (e.user_id)
 FROM public.events e
 JOIN sparkify.manifest m ON m.file_id = e.source_file_id  -- ties: the later path, as on insert
 WHERE e.user_id IN (SELECT user_id FROM users_to_refresh)
-ORDER BY e.user_id, e.event_time DESC, m.path DESC, e.source_line DESC
+ORDER BY e.user_id, {{latest_users(e.event_time, m.path, e.source_line)}}
 ON CONFLICT (user_id) DO UPDATE SET
     first_name = excluded.first_name,
     last_name = excluded.last_name,

@@ -3,8 +3,7 @@
 -- is a title of the batch (songs that arrive after their plays), the plays matched to a song or
 -- artist of the batch (a changed file can change a duration or a name), and the plays whose
 -- song a reloaded file dropped (listed by forget_files.sql). Same rule as insert_songplays.sql:
--- title and artist name equal, length within 0.01 s, the closest length (then the smallest
--- song_id) winning.
+-- title and artist name equal, length within the match tolerance, the closest winning.
 CREATE TEMP TABLE IF NOT EXISTS unmatched_plays (songplay_id bigint) ON COMMIT DROP;
 
 WITH touched AS (
@@ -19,8 +18,8 @@ WITH touched AS (
     FROM touched t
     JOIN public.songs so ON so.title = t.song_title
     JOIN public.artists a ON a.artist_id = so.artist_id AND a.name = t.artist_name
-    WHERE abs(so.duration - t.song_length) <= 0.01
-    ORDER BY t.songplay_id, abs(so.duration - t.song_length), so.song_id
+    WHERE {{within_tolerance(so.duration, t.song_length)}}
+    ORDER BY t.songplay_id, {{closest_match(so.duration, t.song_length, so.song_id)}}
 )
 UPDATE public.songplays p
 SET song_id = b.song_id, artist_id = b.artist_id

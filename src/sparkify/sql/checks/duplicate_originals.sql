@@ -5,7 +5,7 @@ WITH duplicates AS (
     SELECT path, line_number,
            CASE WHEN raw IS JSON OBJECT THEN raw::jsonb END AS record
     FROM sparkify.rejects
-    WHERE reason = %(reason)s
+    WHERE reason_code = {{reject_code(duplicate)}}
 )
 SELECT 'rejects.duplicates' AS subject, count(*) AS total,
        (array_agg(d.path || ':' || d.line_number ORDER BY d.path, d.line_number))[1:3]

@@ -1,5 +1,5 @@
 -- Song plays given a song_id whose song does not fit them: a different title, artist or
--- artist name, or a duration more than 0.01 s from the play's length (the loader's rule).
+-- artist name, or a duration outside the match tolerance of the play's length (the loader's rule).
 SELECT 'songplays.song_id' AS subject, count(*) AS total,
        (array_agg(format('songplay_id %s (%s by %s, %s s) got song_id %s (%s by %s, %s s)',
                          p.songplay_id, p.song_title, p.artist_name, p.song_length, p.song_id,
@@ -12,5 +12,5 @@ WHERE p.song_id IS NOT NULL
        OR s.title IS DISTINCT FROM p.song_title
        OR a.name IS DISTINCT FROM p.artist_name
        OR p.artist_id IS DISTINCT FROM s.artist_id
-       OR NOT abs(s.duration - p.song_length) <= 0.01)
+       OR NOT {{within_tolerance(s.duration, p.song_length)}})
 HAVING count(*) > 0;

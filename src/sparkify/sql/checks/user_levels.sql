@@ -1,25 +1,19 @@
--- Users whose level is not the level of their latest event by event_time (any of the levels
--- when several events share that latest time), and users with no event at all.
+-- Users whose level is not the level of their latest event by the loader's rule (the later
+-- event_time, then the later path, then line: records.USER_LATEST), and users with no event.
 WITH latest AS (
-    SELECT DISTINCT ON (user_id) user_id, event_time
-    FROM public.events
-    WHERE user_id IS NOT NULL
-    ORDER BY user_id, event_time DESC
-),
-latest_levels AS (
-    SELECT l.user_id, l.event_time, array_agg(DISTINCT e.level ORDER BY e.level) AS levels
-    FROM latest l
-    JOIN public.events e ON e.user_id = l.user_id AND e.event_time = l.event_time
-    GROUP BY l.user_id, l.event_time
+    SELECT DISTINCT ON (e.user_id) e.user_id, e.event_time, e.level
+    FROM public.events e
+    JOIN sparkify.manifest m ON m.file_id = e.source_file_id
+    WHERE e.user_id IS NOT NULL
+    ORDER BY e.user_id, {{latest_users(e.event_time, m.path, e.source_line)}}
 )
 SELECT 'users.level' AS subject, count(*) AS total,
-       (array_agg(CASE WHEN ll.user_id IS NULL
+       (array_agg(CASE WHEN l.user_id IS NULL
                        THEN format('user_id %s has no events', u.user_id)
                        ELSE format('user_id %s is %s, latest event (%s UTC) says %s', u.user_id,
-                                   u.level, ll.event_time AT TIME ZONE 'UTC',
-                                   array_to_string(ll.levels, ' or '))
+                                   u.level, l.event_time AT TIME ZONE 'UTC', l.level)
                   END ORDER BY u.user_id))[1:3] AS examples
 FROM public.users u
-LEFT JOIN latest_levels ll USING (user_id)
-WHERE ll.user_id IS NULL OR u.level IS NULL OR NOT u.level = ANY (ll.levels)
+LEFT JOIN latest l USING (user_id)
+WHERE l.user_id IS NULL OR u.level IS DISTINCT FROM l.level
 HAVING count(*) > 0;
