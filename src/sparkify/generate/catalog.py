@@ -25,56 +25,62 @@ from .words import (
     VERB,
 )
 
-
-def _word_list(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[bytes, ...],
-                                                tuple[bytes, ...]]:
-    """The words, their JSON-escaped bytes (no quotes), and those of their mis-encoded form."""
-    return (words, tuple(js(w)[1:-1] for w in words),
-            tuple(js(mojibake(w))[1:-1] for w in words))
-
-
-_WORDS = {
-    "first": _word_list(FIRST_F + FIRST_M), "last": _word_list(LAST),
-    "adj": _word_list(ADJ), "noun": _word_list(NOUN), "band": _word_list(BAND_WORDS),
-    "accented": _word_list(ACCENTED), "verb": _word_list(VERB), "obj": _word_list(OBJ),
-    "adv": _word_list(ADV),
+_LISTS = {
+    "first": FIRST_F + FIRST_M, "last": LAST, "adj": ADJ, "noun": NOUN, "band": BAND_WORDS,
+    "accented": ACCENTED, "verb": VERB, "obj": OBJ, "adv": ADV,
 }
+# per list: the words' JSON-escaped bytes (no quotes), and those of their mis-encoded form
+_ESCAPED = {name: (tuple(js(w)[1:-1] for w in words), tuple(js(mojibake(w))[1:-1] for w in words))
+            for name, words in _LISTS.items()}
 # A form is a sequence of word-list names and literal text; artist forms by h % 10.
-_ARTIST_FORMS = (
+Form = tuple[str, ...]
+_ARTIST_FORMS: tuple[Form, ...] = (
     ("first", " ", "last"), ("first", " ", "last"), ("first", " ", "last"),
     ("The ", "adj", " ", "band"), ("The ", "adj", " ", "band"),
     ("noun", " ", "band"), ("noun", " ", "band"),
     ("accented", " ", "last"), ("adj", " ", "noun"), ("noun", " & The ", "band"),
 )
-_TITLE_FORMS = (
+_TITLE_FORMS: tuple[Form, ...] = (
     ("adj", " ", "noun"), ("verb", " ", "obj", " ", "adv"), ("noun",), ("The ", "adj", " ", "noun"),
     ("noun", " of the ", "noun"), ("verb", " ", "obj"), ("adj", " ", "noun", " (", "adv", ")"),
     ("noun", " ", "adv"),
 )
-_LITERAL = {text: (text, js(text)[1:-1]) for forms in (_ARTIST_FORMS, _TITLE_FORMS)
-            for form in forms for text in form if text not in _WORDS}
+_LITERAL = {text: js(text)[1:-1] for forms in (_ARTIST_FORMS, _TITLE_FORMS)
+            for form in forms for text in form if text not in _LISTS}
 
 
-def _render(form: tuple[str, ...], h: int, half: int | None, variant: int) -> str | bytes:
-    """Fill a form from hash bits: variant 0 text, 1 escaped bytes, 2 escaped mis-encoded bytes.
+def _choices(form: Form, h: int, half: int | None) -> list[tuple[str, int]]:
+    """Each token of a form with the index of the word the hash bits pick (-1: literal text).
 
     With `half` 0 or 1 only the even or odd entries of each list are used, so names drawn
     with different halves never coincide.
     """
-    parts = []
+    picked = []
     for token in form:
-        words = _WORDS.get(token)
+        words = _LISTS.get(token)
         if words is None:
-            parts.append(_LITERAL[token][min(variant, 1)])
+            picked.append((token, -1))
             continue
-        n = len(words[0])
+        n = len(words)
         if half is None:
             h, d = divmod(h, n)
         else:
             h, d = divmod(h, (n - half + 1) // 2)
             d = 2 * d + half
-        parts.append(words[variant][d])
-    return "".join(parts) if variant == 0 else b"".join(parts)
+        picked.append((token, d))
+    return picked
+
+
+def _text(form: Form, h: int, half: int | None) -> str:
+    """A form filled from hash bits, as text."""
+    return "".join(token if d < 0 else _LISTS[token][d] for token, d in _choices(form, h, half))
+
+
+def _json(form: Form, h: int, half: int | None, misencoded: bool = False) -> bytes:
+    """The same as a quoted JSON string the way the logs escape it; mis-encoded if asked."""
+    which = 1 if misencoded else 0
+    return b'"' + b"".join(_LITERAL[token] if d < 0 else _ESCAPED[token][which][d]
+                           for token, d in _choices(form, h, half)) + b'"'
 
 
 def _duration_table() -> tuple[int, ...]:
@@ -106,16 +112,15 @@ def _tables() -> tuple[tuple, tuple, tuple, tuple]:
     for k in range(_ARTIST_NAMES):
         h = mix(k * 2 + 1)
         form = _ARTIST_FORMS[h % 10]
-        catalog_artists.append((_render(form, h >> 4, 0, 0),
-                                b'"' + _render(form, h >> 4, 0, 1) + b'"'))
+        catalog_artists.append((_text(form, h >> 4, 0), _json(form, h >> 4, 0)))
         h = mix(k * 2 + 2)
-        outside_artists.append(b'"' + _render(_ARTIST_FORMS[h % 10], h >> 4, 1, 2) + b'"')
+        outside_artists.append(_json(_ARTIST_FORMS[h % 10], h >> 4, 1, misencoded=True))
     titles = []
     for k in range(_TITLES):
         h = mix(k + 0x7177)
         form = _TITLE_FORMS[h & 7]
-        titles.append((_render(form, h >> 3, None, 0), b'"' + _render(form, h >> 3, None, 1)
-                       + b'"', b'"' + _render(form, h >> 3, None, 2) + b'"'))
+        titles.append((_text(form, h >> 3, None), _json(form, h >> 3, None),
+                       _json(form, h >> 3, None, misencoded=True)))
     durations = _duration_table()
     lengths = []
     for k in range(_LENGTHS):

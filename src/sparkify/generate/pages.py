@@ -36,5 +36,6 @@ def _page_table(weights: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
     return tuple(table)
 
 
-# by level (1 free, 2 paid): 1,024 pages to draw from
-BROWSE_TABLE = (None, _page_table(BROWSE["free"]), _page_table(BROWSE["paid"]))
+# by level (1 free, 2 paid; 0, not seen yet, never browses): 1,024 pages to draw from
+BROWSE_TABLE: tuple[tuple[str, ...], ...] = ((), _page_table(BROWSE["free"]),
+                                             _page_table(BROWSE["paid"]))

@@ -45,6 +45,11 @@ _MEAN_SESSION = sum(_SESSION_LENGTHS) / len(_SESSION_LENGTHS)
 Push = Callable[[tuple[int, bytes, tuple]], None]
 
 
+def _no_hour_yet(event: tuple[int, bytes, tuple]) -> None:
+    """`push` before a session's first event: never called, as `cut` = -1 rolls over first."""
+    raise AssertionError("an event placed before its hour was found")
+
+
 class Simulation:
     """Sessions, whole, into per-hour buckets; each hour is sorted by time and written out.
 
@@ -108,7 +113,8 @@ class Simulation:
         """A visitor who never logs in: Home, perhaps About or Help; at most three pages."""
         rnd = self.rng.random
         end_ms, pages, sid = self.end_ms, self.pages, self.session_id
-        cut, push = -1, None
+        cut = -1
+        push: Push = _no_hour_yet
         item = 0
         for k in range(min(planned, 3)):
             if ts >= cut:
@@ -154,7 +160,8 @@ class Simulation:
         """`prefix` logged-out pages: Home, perhaps About or Help, then Login; (ts, item)."""
         rnd = self.rng.random
         end_ms, pages, sid = self.end_ms, self.pages, self.session_id
-        cut, push = -1, None
+        cut = -1
+        push: Push = _no_hour_yet
         item = 0
         for k in range(prefix):
             if ts >= cut:
@@ -189,7 +196,8 @@ class Simulation:
         template = paid_t if level == 2 else free_t
         browse = BROWSE_TABLE[level]
         mid_song = MID["NextSong"]
-        cut, push = -1, None
+        cut = -1
+        push: Push = _no_hour_yet
         first_item = item
         matched = others = changes = 0
 
@@ -264,7 +272,7 @@ class Simulation:
         """Hour by hour: start this hour's share of the remaining budget, write the hour."""
         config = self.config
         rnd = self.rng.random
-        weights = []
+        weights: list[float] = []
         for day in range(config.days):
             factor = _WEEKDAY[(config.start_date + timedelta(days=day)).weekday()]
             weights.extend(w * factor for w in _HOURLY)

@@ -37,10 +37,12 @@ class DayWriter:
             separator = b""
         else:
             separator = b"\n"
+        handle = self.handle
+        assert handle is not None  # opened above for the first hour of every day
         for first in range(0, len(events), _WRITE_CHUNK):
             data = separator + b"\n".join([template % values for _, template, values
                                            in events[first:first + _WRITE_CHUNK]])
-            self.handle.write(data)
+            handle.write(data)
             self.result.bytes_written += len(data)
             separator = b"\n"
         self.events += len(events)
@@ -48,7 +50,7 @@ class DayWriter:
     def close(self) -> None:
         if self.handle is not None:
             self.handle.close()
-            self.handle: BinaryIO | None = None
+            self.handle = None
         self.result.events = self.events
 
 

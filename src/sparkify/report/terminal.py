@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -20,7 +21,7 @@ def _bar(value: float, peak: float) -> Text:
     return Text("█" * cells, style="cyan")
 
 
-def _table(title: str, columns: list[str], rows: list[list[object]],
+def _table(title: str, columns: list[str], rows: list[list[Any]],
            bar_of: int | None = None) -> Table:
     """Numbers right-aligned; with bar_of, a bar column scaled on that column's values."""
     table = Table(title=title, title_justify="left", title_style="bold")
