@@ -7,13 +7,14 @@ import psycopg
 import pytest
 from helpers import event, query, scalar, write_log
 
+from sparkify import finish as finish_module
 from sparkify import load as load_module
 from sparkify.db import connect, read_sql
 from sparkify.errors import SparkifyError
 from sparkify.load import LoadOptions, load
 
 ANALYTICS = tuple(re.findall(r"CREATE INDEX IF NOT EXISTS\s+(?:public\.)?(\w+)",
-                             read_sql(load_module.ANALYTICS_INDEXES)))
+                             read_sql(finish_module.ANALYTICS_INDEXES)))
 BULK = LoadOptions(parallel_bytes=1)  # every load with input at least the loaded is bulk
 
 
@@ -47,7 +48,7 @@ def test_small_load_into_a_bigger_warehouse_keeps_the_indexes(settings, tmp_path
     write_log(tmp_path, "a.json", [event(itemInSession=i) for i in range(50)])
     load(settings, tmp_path, notify=lambda m: None, options=BULK)
     write_log(tmp_path, "b.json", [event(sessionId=2, itemInSession=i) for i in range(5)])
-    monkeypatch.setattr(load_module, "_drop_analytics_indexes",
+    monkeypatch.setattr(load_module, "drop_analytics_indexes",
                         lambda conn: pytest.fail("a small load dropped the indexes"))
     assert load(settings, tmp_path, notify=lambda m: None, options=BULK).files_loaded == 1
 
@@ -66,10 +67,10 @@ def test_a_failed_bulk_load_still_rebuilds_the_indexes(settings, tmp_path, monke
 
 def test_an_index_build_that_fails_fails_the_load(settings, tmp_path, monkeypatch):
     """The indexes are built on a second connection: its error must still reach the caller."""
-    real = load_module.read_sql
-    monkeypatch.setattr(load_module, "read_sql", lambda name: (
+    real = finish_module.read_sql
+    monkeypatch.setattr(finish_module, "read_sql", lambda name: (
         "CREATE INDEX no_such_idx ON public.no_such_table (x)"
-        if name == load_module.ANALYTICS_INDEXES else real(name)))
+        if name == finish_module.ANALYTICS_INDEXES else real(name)))
     write_log(tmp_path, "a.json", [event()])
     with pytest.raises(psycopg.errors.UndefinedTable):
         load(settings, tmp_path, notify=lambda m: None, options=BULK)
@@ -85,7 +86,7 @@ def _sleeping(settings) -> list:
 def test_a_background_build_can_be_stopped(settings):
     """When the recount fails, the index builds beside it stop instead of being waited for."""
     started = time.perf_counter()
-    builder = load_module._Background(settings, ["SELECT pg_sleep(60)", "CREATE TABLE later (x int)"])
+    builder = finish_module._Background(settings, ["SELECT pg_sleep(60)", "CREATE TABLE later (x int)"])
     while not _sleeping(settings):
         assert builder.is_alive() and time.perf_counter() - started < 20, builder.error
         time.sleep(0.05)
@@ -101,12 +102,12 @@ def test_a_failed_recount_stops_the_builds_and_is_the_error_reported(settings, m
         conn.execute("""CREATE OR REPLACE FUNCTION sparkify.recount_user_song_plays()
                         RETURNS void LANGUAGE plpgsql AS $$
                         BEGIN PERFORM pg_sleep(0.5); RAISE EXCEPTION 'recount broke'; END $$""")
-        real = load_module.read_sql
-        monkeypatch.setattr(load_module, "read_sql", lambda name: (
-            "SELECT pg_sleep(60)" if name == load_module.ANALYTICS_INDEXES else real(name)))
+        real = finish_module.read_sql
+        monkeypatch.setattr(finish_module, "read_sql", lambda name: (
+            "SELECT pg_sleep(60)" if name == finish_module.ANALYTICS_INDEXES else real(name)))
         started = time.perf_counter()
         with pytest.raises(psycopg.errors.RaiseException, match="recount broke"):
-            load_module._finish(settings, conn, recount=True, build_indexes=True)
+            finish_module.finish(settings, conn, recount=True, build_indexes=True)
     assert time.perf_counter() - started < 20
     assert not _sleeping(settings)
 
@@ -119,8 +120,8 @@ def test_without_a_second_connection_the_indexes_are_built_on_the_first(settings
         def refused(*args, **kwargs):
             raise SparkifyError("too many connections")
 
-        monkeypatch.setattr(load_module, "connect", refused)
-        load_module._finish(settings, conn, recount=True, build_indexes=True)
+        monkeypatch.setattr(finish_module, "connect", refused)
+        finish_module.finish(settings, conn, recount=True, build_indexes=True)
     assert set(ANALYTICS) <= _indexes(settings)
 
 
@@ -135,5 +136,5 @@ def test_a_load_after_one_cut_short_builds_the_missing_indexes(settings, tmp_pat
 
 
 def test_the_index_statements_are_read_one_by_one():
-    statements = load_module.sql_statements(read_sql(load_module.ANALYTICS_INDEXES))
+    statements = finish_module.sql_statements(read_sql(finish_module.ANALYTICS_INDEXES))
     assert [s.split()[0] for s in statements] == ["DROP"] * 2 + ["CREATE"] * len(ANALYTICS)

@@ -9,14 +9,14 @@ made the referenced row and expects the whole batch refused.
 import pytest
 from helpers import event, scalar, song, write_log, write_song
 
-from sparkify import load as load_module
+from sparkify import transform as transform_module
 from sparkify.errors import SparkifyError
 from sparkify.load import load
 
 
 def _leave_out(monkeypatch, statement: str) -> None:
-    real = load_module.read_sql
-    monkeypatch.setattr(load_module, "read_sql",
+    real = transform_module.read_sql
+    monkeypatch.setattr(transform_module, "read_sql",
                         lambda name: "SELECT 1" if name == statement else real(name))
 
 
@@ -64,7 +64,7 @@ def test_one_missing_start_time_among_present_ones_refuses_the_batch(settings, t
     """The missing time lies inside the batch's span, between start times that are there."""
     times = [1541105830796 + i * 1000 for i in range(3)]
     write_log(tmp_path, "day.json", [event(itemInSession=i, ts=ts) for i, ts in enumerate(times)])
-    real = load_module.read_sql
+    real = transform_module.read_sql
 
     def insert_time_but_the_middle(name):
         text = real(name)
@@ -74,7 +74,7 @@ def test_one_missing_start_time_among_present_ones_refuses_the_batch(settings, t
             assert str(times[1]) in text
         return text
 
-    monkeypatch.setattr(load_module, "read_sql", insert_time_but_the_middle)
+    monkeypatch.setattr(transform_module, "read_sql", insert_time_but_the_middle)
     with pytest.raises(SparkifyError, match="1 rows of the batch .* reference missing"):
         load(settings, tmp_path, notify=lambda m: None)
     assert scalar(settings, "SELECT count(*) FROM time") == 0

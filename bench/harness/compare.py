@@ -6,6 +6,7 @@ from psycopg import sql
 
 from sparkify.config import Settings
 from sparkify.db import connect
+from sparkify.records import MATCH_TOLERANCE
 
 from .measure import Bench
 
@@ -30,7 +31,7 @@ CHECK_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 ROWBYROW_WRONG: dict[str, dict[str, str]] = {
     "songplays": dict.fromkeys(("song_id", "artist_id"),
                                "song_select compares a float with `=`; the fast path allows "
-                               "0.01 s"),
+                               f"{MATCH_TOLERANCE:g} s"),
     "users": dict.fromkeys(("first_name", "last_name", "gender", "level", "location",
                             "last_seen_at"),
                            "the last row processed wins, not the latest event by ts"),

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import psutil
 
+from sparkify.records import MATCH_TOLERANCE
+
 from .measure import REPO, Bench
 from .steps import PROFILE_PHASES
 from .targets import fmt_s, render_scale, render_summary, render_targets
@@ -167,7 +169,8 @@ def render_wrong(checked: list[dict]) -> list[str]:
         "column is `double precision`, so equality holds when the play's length is the very "
         "same double as the song's duration, and misses any length off in the last digit "
         "(tests/test_bench.py pins a play 0.004 s off: the fast path matches it, row-by-row "
-        "does not). The fast path matches title, artist name and a length within 0.01 s, "
+        "does not). The fast path matches title, artist name and a length within "
+        f"{MATCH_TOLERANCE:g} s, "
         f"closest first. At K = {k} row-by-row gave {w['plays_matched_rowbyrow']:,} plays a "
         f"song and the fast path {w['plays_matched_fast']:,}: {matched}")
     user_text = (

@@ -18,7 +18,7 @@ PROFILE_PHASES = (
     ("Python start-up: importing modules", "<frozen importlib._bootstrap>", ("_find_and_load",)),
     ("whole `load()`", "sparkify/load.py", ("load",)),
     ("find files (extract.discover)", "sparkify/extract.py", ("discover",)),
-    ("manifest diff (load.plan)", "sparkify/load.py", ("plan",)),
+    ("manifest diff (plan.plan)", "sparkify/plan.py", ("plan",)),
     ("read, parse and validate JSON (extract.parse_file)", "sparkify/extract.py",
      ("parse_file",)),
     ("hand rows to COPY (psycopg Copy.write_row)", "psycopg/", ("write_row",)),
