@@ -18,7 +18,7 @@ from .checks import DEFAULT_MAX_REJECT_SHARE, CheckResult, all_passed, run_check
 from .checks import report as checks_report
 from .config import load_settings
 from .db import connect, database_name, ensure_database, redact, server_conninfo
-from .errors import SparkifyError
+from .errors import OptionError, SparkifyError
 from .load import LoadResult, load
 from .schema import create_all
 from .server import EmbeddedServer
@@ -32,6 +32,8 @@ class SparkifyGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except OptionError as exc:  # the library names parameters; here they are flags
+            _fail(ctx, exc.phrase(lambda option: "--" + option.replace("_", "-")), exc.exit_code)
         except SparkifyError as exc:
             _fail(ctx, str(exc), exc.exit_code)
         except psycopg.Error as exc:
