@@ -233,7 +233,8 @@ def db_stop() -> None:
     if settings.external:
         raise SparkifyError("DATABASE_URL (or PG*) names an external server; not stopping it")
     stopped = EmbeddedServer(settings.home).stop()
-    console.print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
+    console.print("embedded PostgreSQL stopped" if stopped
+                  else "embedded PostgreSQL was not running")
 
 
 @db.command("status")
@@ -400,7 +401,8 @@ def recommend_command(user_id: int, limit: int, as_json: bool) -> None:
 @cli.command("generate")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--events", "-n", type=click.IntRange(min=1),
-              help="Events to write, exactly (default 8,056, the sample's; or what --days implies).")
+              help="Events to write, exactly (default 8,056, the sample's; "
+                   "or what --days implies).")
 @click.option("--days", type=click.IntRange(min=1), help="Days of activity, one log file each "
               "(default 30).")
 @click.option("--users", type=click.IntRange(min=1), help="Users (default: 97 per 8,056 events).")

@@ -109,8 +109,9 @@ def _analytics_index_names() -> list[str]:
 
 
 def analytics_indexes_missing(conn: psycopg.Connection) -> bool:
-    return one(conn.execute("SELECT bool_or(to_regclass(name) IS NULL) FROM unnest(%s::text[]) name",
-                        [_analytics_index_names()]))[0]
+    return one(conn.execute(
+        "SELECT bool_or(to_regclass(name) IS NULL) FROM unnest(%s::text[]) name",
+        [_analytics_index_names()]))[0]
 
 
 def play_counts_paused(conn: psycopg.Connection) -> bool:

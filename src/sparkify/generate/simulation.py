@@ -287,7 +287,8 @@ class Simulation:
             if budget > 0:
                 want = budget * weight / remaining_weight[hour] / _MEAN_SESSION
                 count = int(want) + (rnd() < want - int(want))
-                starts = sorted(hour_start + int(rnd() * 3600) * 1000 + self.ms for _ in range(count))
+                starts = sorted(hour_start + int(rnd() * 3600) * 1000 + self.ms
+                                for _ in range(count))
                 for start in starts:
                     if budget <= 0:
                         break

@@ -74,7 +74,8 @@ def _series(rows: list[dict], key: str, group: str, value: str,
     out: dict[str, dict[str, float]] = {}
     for r in rows:
         out.setdefault(str(r[group] if r[group] is not None else "unknown"), {})[r[key]] = r[value]
-    return {name: [points.get(label, 0) for label in labels] for name, points in sorted(out.items())}
+    return {name: [points.get(label, 0) for label in labels]
+            for name, points in sorted(out.items())}
 
 
 def render(data: dict) -> str:
