@@ -277,7 +277,8 @@ def _share(ctx: click.Context, param: click.Parameter, value: str) -> float:
     try:
         share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a fraction (0.01) or a percentage (1%)")
+        raise click.BadParameter(
+            f"{value!r} is not a fraction (0.01) or a percentage (1%)") from None
     if not 0 <= share <= 1:
         raise click.BadParameter(f"{value!r} is not between 0 and 1 (0% and 100%)")
     return share

@@ -75,7 +75,8 @@ def connect(settings: Settings, database: str | None = None,
             ) from exc
         hint = ("check DATABASE_URL (or the PG* variables)" if settings.external
                 else "try `sparkify db start`")
-        raise SparkifyError(f"cannot reach the database ({redact(conninfo)}): {reason}; {hint}") from exc
+        raise SparkifyError(
+            f"cannot reach the database ({redact(conninfo)}): {reason}; {hint}") from exc
 
 
 def ensure_database(settings: Settings, database: str | None = None, drop: bool = False) -> None:

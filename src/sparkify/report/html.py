@@ -133,7 +133,8 @@ def _activity(data: dict) -> str:
                 for w in data["activity_by_weekday"]], {1, 2}),
          table("By hour (UTC)", ["hour", "plays", "events"],
                [[h, p["plays"], e["events"]] for h, p, e in
-                zip(hours, data["plays_by_hour"], data["events_by_hour"])], {1, 2})])
+                zip(hours, data["plays_by_hour"], data["events_by_hour"], strict=False)],
+               {1, 2})])
 
 
 def _trends(data: dict) -> str:

@@ -71,7 +71,8 @@ def _popularity(data: dict, console: Console) -> None:
 def _activity(data: dict, console: Console) -> None:
     console.print(_table("Plays by hour of day (UTC)", ["hour", "plays", "events"],
                          [[f"{p['hour']:02d}", p["plays"], e["events"]] for p, e in
-                          zip(data["plays_by_hour"], data["events_by_hour"])], 1))
+                          zip(data["plays_by_hour"], data["events_by_hour"], strict=False)],
+                         1))
     console.print(_table("By weekday", ["weekday", "plays", "events"],
                          [[w["weekday_name"], w["plays"], w["events"]]
                           for w in data["activity_by_weekday"]], 1))
