@@ -43,7 +43,7 @@ from sparkify.server import EmbeddedServer
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
-import floor  # noqa: E402 - bench/ is put on the path just above
+import floor
 
 LOAD_FLAGS: tuple[str, ...] = ()  # set in main(): ("--no-check",) when the CLI has it
 SERVER_VARS = ("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGSERVICE", "PGDATABASE")

@@ -19,11 +19,12 @@ from .db import connect
 from .errors import SparkifyError
 from .extract import SourceFile, parse_file
 from .records import EVENT_COLUMNS, SONG_COLUMNS, FileStats
+from .sources import opened
 
 Batch = list[tuple[SourceFile, bool]]  # (file, replaces an earlier version of it)
 STAGING_TABLES = ("files", "songs", "events", "rejects", "duplicates")
-FILE_COLUMNS = ("file_idx", "path", "kind", "size_bytes", "mtime_ns", "sha256", "records_read",
-                "rejected", "song_plays", "other_pages", "reloaded")
+FILE_COLUMNS = ("file_idx", "path", "kind", "size_bytes", "mtime_ns", "etag", "sha256",
+                "records_read", "rejected", "song_plays", "other_pages", "reloaded")
 
 
 def _copy_statement(slot: str, table: str, columns: tuple[str, ...]) -> sql.Composed:
@@ -84,7 +85,8 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
         stats: list[FileStats] = []
         rows.open()
         try:
-            for idx, (source, _) in enumerate(batch):
+            files = opened(source for source, _ in batch)  # objects fetched ahead
+            for idx, (source, handle) in enumerate(files):
                 def rejected(line: int, raw: str, reason: str, code: str,
                              idx: int = idx) -> None:
                     nonlocal held_bytes
@@ -96,7 +98,7 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
                         rows.open()
 
                 file_stats = FileStats()
-                for row in parse_file(source, idx, file_stats, on_reject=rejected):
+                for row in parse_file(source, idx, file_stats, rejected, handle):
                     rows.copy.write_row(row)
                 stats.append(file_stats)
                 if progress:
@@ -108,8 +110,8 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
         copy_rejects()
         with cur.copy(_copy_statement(slot, "files", FILE_COLUMNS)) as copy:
             for idx, ((source, reloaded), s) in enumerate(zip(batch, stats, strict=True)):
-                copy.write_row((idx, str(source.path), kind, source.size, source.mtime_ns,
-                                s.sha256, s.read, s.rejected, s.song_plays, s.other_pages,
+                copy.write_row((idx, source.key, kind, source.size, source.mtime_ns,
+                                source.etag, s.sha256, s.read, s.rejected, s.song_plays, s.other_pages,
                                 reloaded))
         # Statistics of this batch, not of whatever the table held when last analyzed: the
         # transform's joins are planned from them (autovacuum is off on staging).
