@@ -22,6 +22,7 @@ from helpers import event, query, scalar
 
 from sparkify.cli import cli
 from sparkify.load import load
+from sparkify.sources import discover
 
 BUCKET = "sparkify-sample"
 SAMPLE_URL = f"s3://{BUCKET}/data"
@@ -218,3 +219,22 @@ def test_an_endpoint_that_refuses_or_never_answers_ends_in_an_error_not_a_hang(s
         for conn in held:
             conn.close()
         silent.close()
+
+
+def test_other_fsspec_file_systems_are_walked_in_key_order_and_file_urls_are_paths(tmp_path):
+    import fsspec
+
+    memory = fsspec.filesystem("memory")
+    for name in ("log_data/b.json", "log_data/a/z.json", "log_data/.hidden/x.json",
+                 "log_data/notes.txt", "song_data/A/s.json", "other/o.json"):
+        memory.pipe(f"/sparkify-walk/{name}", b"{}\n")
+    found = [(f.kind, f.key) for f in discover("memory://sparkify-walk")]
+    assert found == [("song", "memory:///sparkify-walk/song_data/A/s.json"),
+                     ("log", "memory:///sparkify-walk/log_data/a/z.json"),
+                     ("log", "memory:///sparkify-walk/log_data/b.json")]
+    assert all(size == 3 for size in (f.size for f in discover("memory://sparkify-walk")))
+
+    (tmp_path / "log_data").mkdir()
+    (tmp_path / "log_data" / "a.json").write_text("{}")
+    assert [f.key for f in discover(f"file://{tmp_path}")] == [
+        f.key for f in discover(tmp_path)] == [str(tmp_path.resolve() / "log_data" / "a.json")]

@@ -10,6 +10,7 @@ an error, not a hang.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -126,6 +127,8 @@ def _message(url: str, exc: Exception) -> str:
                     or "the store's default endpoint")
         return (f"cannot reach {endpoint} to read {url} ({text}); check the network and "
                 "AWS_ENDPOINT_URL")
+    if isinstance(exc, OSError) and exc.errno == errno.EREMOTEIO:  # a 5xx, after the retries
+        return f"the store failed to answer for {url} ({text}); try again later"
     return f"cannot read {url}: {name}: {text}"
 
 
@@ -137,8 +140,6 @@ def _unreachable(exc: BaseException) -> bool:
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         if type(exc).__name__ in names or isinstance(exc, (TimeoutError, ConnectionError)):
-            return True
-        if isinstance(exc, OSError) and exc.errno in (121,):  # EREMOTEIO: the server failed
             return True
         exc = exc.__cause__ or exc.__context__
     return False
