@@ -32,6 +32,9 @@ def keys(tmp_path_factory):
             patch.delenv(name, raising=False)
         patch.setenv("AWS_ENDPOINT_URL", server.url)
         patch.setenv("AWS_DEFAULT_REGION", s3_server.REGION)
+        # no instance metadata service: credentials come from here or nowhere, and no request
+        # leaves the loopback
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
         patch.setenv("AWS_CONFIG_FILE", os.devnull)
         patch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
         yield users

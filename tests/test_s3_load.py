@@ -22,7 +22,7 @@ from helpers import event, query, scalar
 
 from sparkify.cli import cli
 from sparkify.load import load
-from sparkify.sources import discover
+from sparkify.sources import discover, find_sources
 
 BUCKET = "sparkify-sample"
 SAMPLE_URL = f"s3://{BUCKET}/data"
@@ -47,6 +47,9 @@ def s3(tmp_path_factory, sample_root):
         patch.setenv("AWS_ACCESS_KEY_ID", "test")
         patch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret-of-the-module")
         patch.setenv("AWS_DEFAULT_REGION", s3_server.REGION)
+        # no instance metadata service: credentials come from here or nowhere, and no request
+        # leaves the loopback
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
         patch.setenv("AWS_CONFIG_FILE", os.devnull)
         patch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
         patch.delenv("SPARKIFY_ANON", raising=False)
@@ -238,3 +241,25 @@ def test_other_fsspec_file_systems_are_walked_in_key_order_and_file_urls_are_pat
     (tmp_path / "log_data" / "a.json").write_text("{}")
     assert [f.key for f in discover(f"file://{tmp_path}")] == [
         f.key for f in discover(tmp_path)] == [str(tmp_path.resolve() / "log_data" / "a.json")]
+
+
+def test_the_listing_streams_a_page_of_keys_at_a_time(s3):
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = s3.client()
+    keys = [f"many/song_data/{i // 100:02d}/{i:04d}.json" for i in range(1001)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda key: client.put_object(Bucket=BUCKET, Key=key, Body=b"{}"), keys))
+
+    def listings() -> int:
+        return sum(1 for method, path in s3.requests()
+                   if method == "GET" and path.startswith(f"/{BUCKET}?list-type=2&prefix=many"))
+
+    before = listings()
+    found = find_sources(f"s3://{BUCKET}/many")
+    first = next(found)
+    assert first[0] == f"s3://{BUCKET}/many/song_data/00/0000.json"
+    assert listings() - before == 2  # the root's folders, then the first page of 1,000 keys
+    rest = list(found)
+    assert listings() - before == 3  # the second page only once the first was used up
+    assert [key for key, *_ in [first, *rest]] == [f"s3://{BUCKET}/{key}" for key in keys]

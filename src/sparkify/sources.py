@@ -32,7 +32,7 @@ from .store import filesystem, store_errors
 KINDS = (("song", "song_data"), ("log", "log_data"))
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
 FETCH_THREADS = 16  # objects fetched side by side
-FETCH_AHEAD_BYTES = 64 << 20  # bytes of fetched objects held ahead of the parser at most
+FETCH_AHEAD_BYTES = 32 << 20  # bytes of fetched objects held ahead of the parser at most
 FETCH_WHOLE_MAX = 8 << 20  # objects up to this size are fetched whole; larger ones stream
 READ_BLOCK = 4 << 20  # an object that streams is read this much at a time
 LIST_PAGE = 1000  # keys taken from a listing at a time (S3 returns up to 1,000 per request)
@@ -187,7 +187,8 @@ def _find_objects(url: str) -> Iterator[tuple[str, str, int, int, str | None]]:
 
 def _list_objects(url: str, fs, base: str, kinds: list[tuple[str, str]]
                   ) -> Iterator[tuple[str, str, int, int, str | None]]:
-    protocol = url.split("://", 1)[0]
+    protocol = url.split("://", 1)[0].lower()
+    protocol = "s3" if protocol == "s3a" else protocol  # one key per object, however named
     for kind, sub in kinds:
         prefix = f"{base.rstrip('/')}/{sub}/"
         with store_errors(url + "/" + sub):

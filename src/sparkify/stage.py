@@ -84,8 +84,8 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
 
         stats: list[FileStats] = []
         rows.open()
+        files = opened(source for source, _ in batch)  # objects fetched ahead
         try:
-            files = opened(source for source, _ in batch)  # objects fetched ahead
             for idx, (source, handle) in enumerate(files):
                 def rejected(line: int, raw: str, reason: str, code: str,
                              idx: int = idx) -> None:
@@ -104,6 +104,7 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
                 if progress:
                     progress(source)
         except BaseException as error:
+            files.close()  # stops the fetches ahead
             rows.close(error)
             raise
         rows.close()
