@@ -94,8 +94,9 @@ def upload_tree(client, bucket: str, prefix: str, root: Path) -> int:
 
 
 def make_users(server: S3Server) -> dict[str, tuple[str, str]]:
-    """On a server started with auth_after=3: an `admin` allowed everything and a `nobody`
-    allowed nothing, as (access key id, secret) each."""
+    """On a server started with auth_after=3: an `admin` allowed everything, a `nobody`
+    allowed nothing and a `lister` allowed to list buckets but not to read objects, as
+    (access key id, secret) each."""
     iam = boto3.client("iam", endpoint_url=server.url, region_name=REGION,
                        aws_access_key_id="setup", aws_secret_access_key="setup")
     iam.create_user(UserName="admin")  # the three requests before auth is enforced
@@ -107,7 +108,11 @@ def make_users(server: S3Server) -> dict[str, tuple[str, str]]:
     iam = boto3.client("iam", endpoint_url=server.url, region_name=REGION,
                        aws_access_key_id=keys["admin"][0],
                        aws_secret_access_key=keys["admin"][1])
-    iam.create_user(UserName="nobody")
-    nobody = iam.create_access_key(UserName="nobody")["AccessKey"]
-    keys["nobody"] = (nobody["AccessKeyId"], nobody["SecretAccessKey"])
+    for name in ("nobody", "lister"):
+        iam.create_user(UserName=name)
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        keys[name] = (key["AccessKeyId"], key["SecretAccessKey"])
+    iam.put_user_policy(UserName="lister", PolicyName="list", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))
     return keys

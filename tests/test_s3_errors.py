@@ -59,6 +59,7 @@ def one_line(done, secret: str) -> str:
     ("unknown key", ("refused the credentials", "AWS_ACCESS_KEY_ID")),
     ("wrong secret", ("refused the credentials", "AWS_SECRET_ACCESS_KEY")),
     ("nobody", ("access denied", ROOT)),
+    ("lister", ("access denied", f"{ROOT}/log_data/a.json")),  # lists, then may not read
 ])
 def test_credentials_the_store_refuses_end_in_one_line_without_the_secret(keys, settings,
                                                                           who, words):
@@ -67,7 +68,7 @@ def test_credentials_the_store_refuses_end_in_one_line_without_the_secret(keys, 
     elif who == "wrong secret":
         key, secret = keys["admin"][0], "a-wrong-secret-value"
     else:
-        key, secret = keys["nobody"]
+        key, secret = keys[who]
     line = one_line(load_as(key, secret), secret)
     for word in words:
         assert word in line

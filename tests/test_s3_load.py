@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from helpers import event, query, scalar
 
 from sparkify.cli import cli
-from sparkify.load import load
+from sparkify.load import LoadOptions, load
 from sparkify.sources import discover, find_sources
 
 BUCKET = "sparkify-sample"
@@ -64,7 +64,9 @@ def put_log(s3, key: str, records: list, **extra) -> None:
 
 def test_a_load_from_s3_gives_the_figures_of_a_local_load_and_a_rerun_reads_no_object(
         s3, settings, sample_settings):
-    result = load(settings, SAMPLE_URL, notify=lambda message: None)
+    # in 3 batches, staged by a second process (which reads the objects) as big loads are
+    result = load(settings, SAMPLE_URL, notify=lambda message: None, parallel=True,
+                  options=LoadOptions(batch_files=50))
     assert result.tables == FIGURES
     assert query(sample_settings, "SELECT count(*) FROM songplays") == [(FIGURES["songplays"],)]
     assert result.data_root == SAMPLE_URL
@@ -263,3 +265,33 @@ def test_the_listing_streams_a_page_of_keys_at_a_time(s3):
     rest = list(found)
     assert listings() - before == 3  # the second page only once the first was used up
     assert [key for key, *_ in [first, *rest]] == [f"s3://{BUCKET}/{key}" for key in keys]
+
+
+def test_a_replayed_event_in_another_object_is_a_reject_holding_its_raw_line(s3, settings):
+    replayed = event(sessionId=40, itemInSession=3, ts=1541105830900)
+    put_log(s3, "replay/log_data/a.json", [replayed])
+    put_log(s3, "replay/log_data/b.json", [event(sessionId=41, itemInSession=0), replayed])
+    result = load(settings, f"s3://{BUCKET}/replay", notify=lambda m: None)
+    assert result.events["rejected"] == 1
+    assert query(settings, "SELECT path, line_number, raw::jsonb = %s::jsonb, reason_code "
+                           "FROM sparkify.rejects", [json.dumps(replayed)]) == [
+        (f"s3://{BUCKET}/replay/log_data/b.json", 2, True, "duplicate")]
+
+
+def test_an_object_larger_than_a_whole_fetch_streams_in_blocks(s3):
+    from sparkify.extract import parse_file
+    from sparkify.records import FileStats
+    from sparkify.sources import FETCH_WHOLE_MAX, READ_BLOCK
+
+    line = json.dumps(event()).encode() + b"\n"
+    count = FETCH_WHOLE_MAX // len(line) + 1000
+    key = "big/log_data/big.json"
+    s3.client().put_object(Bucket=BUCKET, Key=key, Body=line * count)
+    [source] = discover(f"s3://{BUCKET}/big")
+    assert source.size > FETCH_WHOLE_MAX
+    reads = len(s3.object_reads(BUCKET))
+    stats = FileStats()
+    assert sum(1 for _ in parse_file(source, 0, stats)) == count == stats.read
+    gets = s3.object_reads(BUCKET)[reads:]
+    assert gets == [f"/{BUCKET}/{key}"] * len(gets)
+    assert len(gets) >= source.size // READ_BLOCK  # block by block, not in one piece
