@@ -26,10 +26,13 @@ test: install
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 			|| echo "could not install chromium: the browser tests will be skipped"; \
 	fi
+	$(MAKE) lint
 	$(BIN)/pytest -q
 
+# ruff (style, bugs, complexity) and mypy (types of src/): both clean, and run by `make test`
 lint: install
 	$(BIN)/ruff check src tests bench *.py
+	$(BIN)/mypy
 
 # Loader vs floor vs row-by-row at K = 1, 10, 100; writes bench/RESULTS.md (bench/README.md).
 bench: install

@@ -75,8 +75,9 @@ def row(d: dict) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-HEADER = ("| events | days | users | songs | MB written | seconds | of which song files | events/s "
-          "| events/s without song files | events/user-CPU-s | system CPU s | MB/s | peak RSS MB |\n"
+HEADER = ("| events | days | users | songs | MB written | seconds | of which song files "
+          "| events/s | events/s without song files | events/user-CPU-s | system CPU s | MB/s "
+          "| peak RSS MB |\n"
           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 

@@ -25,8 +25,10 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO / "tests"))
-import run  # bench/run.py's server, data and measuring helpers
-import s3_server  # tests/s3_server.py: moto's server on a free port
+import s3_server  # noqa: E402 - tests/s3_server.py: moto's server on a free port
+from harness.measure import Bench, log, run_measured, sparkify  # noqa: E402 - bench/harness
+from harness.results import machine_facts, write_section  # noqa: E402
+from harness.roots import data_files, generated_root, link_tree, root_facts  # noqa: E402
 
 BUCKET = "sparkify-bench"
 SECTION = "s3"
@@ -47,9 +49,9 @@ def database(source: str) -> str:
     return "bench_s3_" + source.replace(" ", "_")
 
 
-def measure(bench: run.Bench, root: str, env: dict[str, str], database: str) -> dict:
+def measure(bench: Bench, root: str, env: dict[str, str], database: str) -> dict:
     bench.fresh(database, tables=True)
-    m = run.run_measured(run.sparkify("load", root, "--json", "--no-check"),
+    m = run_measured(sparkify("load", root, "--json", "--no-check"),
                          {**bench.env(database), **env})
     result = m.json()
     return {"seconds": m.seconds, "peak_rss": m.peak_rss, "events": result["events"]["read"],
@@ -57,14 +59,14 @@ def measure(bench: run.Bench, root: str, env: dict[str, str], database: str) -> 
 
 
 def bench_s3(args: argparse.Namespace) -> dict:
-    bench = run.Bench.start(args.cache)
+    bench = Bench.start(args.cache)
     loadavg = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    root, _ = run.generated_root(args.cache, args.scale, args.seed, bench.env("postgres"))
+    root, _ = generated_root(args.cache, args.scale, args.seed, bench.env("postgres"))
     songs_root = args.cache / "scratch" / f"k{args.scale}-songs"
     if not songs_root.is_dir():
-        song_files, _ = run.data_files(root)
-        run.link_tree(root, songs_root, song_files)
-    facts = run.root_facts(root)
+        song_files, _ = data_files(root)
+        link_tree(root, songs_root, song_files)
+    facts = root_facts(root)
     log_path = args.cache / "scratch" / "s3-requests.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     server = s3_server.start(log_path)
@@ -77,10 +79,10 @@ def bench_s3(args: argparse.Namespace) -> dict:
         for turn in range(args.repeat):
             for name, target in (("disk", str(root)), ("s3", url), ("disk songs", str(songs_root)),
                                  ("s3 songs", songs_url)):
-                run.log(f"K={args.scale} {name}, turn {turn + 1}")
+                log(f"K={args.scale} {name}, turn {turn + 1}")
                 runs[name].append(measure(bench, target, env, database(name)))
         reads = len(server.object_reads(BUCKET))
-        noop = run.run_measured(run.sparkify("load", url, "--json", "--no-check"),
+        noop = run_measured(sparkify("load", url, "--json", "--no-check"),
                                 {**bench.env(database("s3")), **env})
         noop_result = noop.json()
         noop_reads = len(server.object_reads(BUCKET)) - reads
@@ -89,11 +91,12 @@ def bench_s3(args: argparse.Namespace) -> dict:
         for name in runs:
             bench.drop(database(name))
     same = all(r["tables"] == runs["disk"][0]["tables"] for r in runs["disk"] + runs["s3"])
-    return {"scale": args.scale, "facts": facts, "loadavg": loadavg, "upload_seconds": upload_seconds,
+    return {"scale": args.scale, "facts": facts, "loadavg": loadavg,
+            "upload_seconds": upload_seconds,
             "runs": runs, "same_tables": same, "tables": runs["disk"][0]["tables"],
             "noop": {"seconds": noop.seconds, "files_loaded": noop_result["files"]["loaded"],
                      "object_reads": noop_reads},
-            "machine": run.machine_facts(bench), "command": " ".join(["python bench/s3.py",
+            "machine": machine_facts(bench), "command": " ".join(["python bench/s3.py",
                                                                       *args.argv])}
 
 
@@ -159,8 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     result = bench_s3(args)
     (args.cache / f"results-{SECTION}.json").write_text(json.dumps(result, indent=1,
                                                                    default=str))
-    run.write_section(args.output, render(result), SECTION)
-    run.log(f"wrote {args.output}")
+    write_section(args.output, render(result), SECTION)
+    log(f"wrote {args.output}")
     return 0 if result["same_tables"] and result["noop"]["object_reads"] == 0 else 1
 
 

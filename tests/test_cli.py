@@ -1,4 +1,4 @@
-"""The `sparkify` command: help everywhere, one JSON object, one-line errors, the server commands."""
+"""The `sparkify` command: help everywhere, one JSON object, one-line errors, server commands."""
 
 from __future__ import annotations
 

@@ -292,8 +292,26 @@ def test_presets_and_defaults():
     assert GenerateConfig.resolve(events=100, songs=5, users=3).songs == 5
     with pytest.raises(SparkifyError, match="choose one"):
         GenerateConfig.resolve(demo=True, scale=1)
-    with pytest.raises(SparkifyError, match="match-rate"):
+    with pytest.raises(SparkifyError, match="match_rate"):
         GenerateConfig.resolve(match_rate=1.5)
+
+
+def test_the_library_names_parameters_and_the_command_line_flags(tmp_path):
+    with pytest.raises(SparkifyError) as library:
+        GenerateConfig.resolve(start_date=date(2099, 1, 1), days=400, events=10)
+    assert str(library.value) == "start_date plus days runs past 2099; use fewer days"
+    generate(tmp_path, GenerateConfig.resolve(events=10, days=1))
+    with pytest.raises(SparkifyError, match=r"pass force=True to replace") as held:
+        generate(tmp_path, GenerateConfig.resolve(events=10, days=1))
+    assert "--" not in str(held.value)
+    runner = CliRunner()
+    cli_past = runner.invoke(cli, ["generate", str(tmp_path / "x"), "--start-date",
+                                   "2099-01-01", "--days", "400", "--events", "10"])
+    assert cli_past.exit_code == 2 and cli_past.stdout == ""
+    assert cli_past.stderr == ("sparkify: error: --start-date plus --days runs past 2099; "
+                               "use fewer days\n")
+    cli_presets = runner.invoke(cli, ["generate", str(tmp_path / "x"), "--demo", "--scale", "2"])
+    assert "--demo and --scale are two presets" in cli_presets.stderr
 
 
 def test_cli_writes_json_summary_and_refuses_to_mix_data_sets(tmp_path):

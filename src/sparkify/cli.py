@@ -19,7 +19,7 @@ from .checks import DEFAULT_MAX_REJECT_SHARE, CheckResult, all_passed, run_check
 from .checks import report as checks_report
 from .config import load_settings
 from .db import connect, database_name, ensure_database, redact, server_conninfo
-from .errors import SparkifyError
+from .errors import OptionError, SparkifyError
 from .load import LoadResult, load
 from .schema import create_all
 from .server import EmbeddedServer
@@ -34,6 +34,8 @@ class SparkifyGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except OptionError as exc:  # the library names parameters; here they are flags
+            _fail(ctx, exc.phrase(lambda option: "--" + option.replace("_", "-")), exc.exit_code)
         except SparkifyError as exc:
             _fail(ctx, str(exc), exc.exit_code)
         except psycopg.Error as exc:
@@ -109,7 +111,8 @@ def init(drop: bool) -> None:
 @click.argument("data_root", required=False)
 @click.option("--full-refresh", is_flag=True, help="Empty the star and reload every file.")
 @click.option("--anon", is_flag=True,
-              help=f"Read an object store without credentials (a public bucket); as {ANON_VARIABLE}=1.")
+              help="Read an object store without credentials (a public bucket); "
+                   f"as {ANON_VARIABLE}=1.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any record was rejected.")
 @click.option("--no-check", is_flag=True, help="Skip the checks that run after the load.")
@@ -240,7 +243,8 @@ def db_stop() -> None:
     if settings.external:
         raise SparkifyError("DATABASE_URL (or PG*) names an external server; not stopping it")
     stopped = EmbeddedServer(settings.home).stop()
-    console.print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
+    console.print("embedded PostgreSQL stopped" if stopped
+                  else "embedded PostgreSQL was not running")
 
 
 @db.command("status")
@@ -283,7 +287,8 @@ def _share(ctx: click.Context, param: click.Parameter, value: str) -> float:
     try:
         share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a fraction (0.01) or a percentage (1%)")
+        raise click.BadParameter(
+            f"{value!r} is not a fraction (0.01) or a percentage (1%)") from None
     if not 0 <= share <= 1:
         raise click.BadParameter(f"{value!r} is not between 0 and 1 (0% and 100%)")
     return share
@@ -407,7 +412,8 @@ def recommend_command(user_id: int, limit: int, as_json: bool) -> None:
 @cli.command("generate")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--events", "-n", type=click.IntRange(min=1),
-              help="Events to write, exactly (default 8,056, the sample's; or what --days implies).")
+              help="Events to write, exactly (default 8,056, the sample's; "
+                   "or what --days implies).")
 @click.option("--days", type=click.IntRange(min=1), help="Days of activity, one log file each "
               "(default 30).")
 @click.option("--users", type=click.IntRange(min=1), help="Users (default: 97 per 8,056 events).")

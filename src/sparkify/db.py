@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from importlib import resources
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -74,7 +75,8 @@ def connect(settings: Settings, database: str | None = None,
             ) from exc
         hint = ("check DATABASE_URL (or the PG* variables)" if settings.external
                 else "try `sparkify db start`")
-        raise SparkifyError(f"cannot reach the database ({redact(conninfo)}): {reason}; {hint}") from exc
+        raise SparkifyError(
+            f"cannot reach the database ({redact(conninfo)}): {reason}; {hint}") from exc
 
 
 def ensure_database(settings: Settings, database: str | None = None, drop: bool = False) -> None:
@@ -121,3 +123,12 @@ def read_sql(name: str) -> str:
     path = name if "/" in name else sql_index().get(name, name)
     text = resources.files("sparkify").joinpath("sql", *f"{path}.sql".split("/"))
     return render_sql(text.read_text(encoding="utf-8"))
+
+
+def one(cursor: psycopg.Cursor[Any]) -> tuple[Any, ...]:
+    """The one row a statement gives (an aggregate, a function's result): never None."""
+    row = cursor.fetchone()
+    if row is None:
+        raise SparkifyError("the server returned no row where one is always due; "
+                            "is this a PostgreSQL server?")
+    return row

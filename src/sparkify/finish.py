@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from .config import Settings
-from .db import connect, read_sql
+from .db import connect, one, read_sql
 
 ANALYTICS_INDEXES = "views/analytics_indexes"  # built after a bulk load, not row by row
 # Memory an index build may sort in, per connection, on the server: the analytics indexes,
@@ -109,13 +109,14 @@ def _analytics_index_names() -> list[str]:
 
 
 def analytics_indexes_missing(conn: psycopg.Connection) -> bool:
-    return conn.execute("SELECT bool_or(to_regclass(name) IS NULL) FROM unnest(%s::text[]) name",
-                        [_analytics_index_names()]).fetchone()[0]
+    return one(conn.execute(
+        "SELECT bool_or(to_regclass(name) IS NULL) FROM unnest(%s::text[]) name",
+        [_analytics_index_names()]))[0]
 
 
 def play_counts_paused(conn: psycopg.Connection) -> bool:
     """user_song_plays' triggers left paused by a bulk load that did not finish."""
-    return conn.execute(read_sql("play_counts_paused")).fetchone()[0]
+    return one(conn.execute(read_sql("play_counts_paused")))[0]
 
 
 def drop_analytics_indexes(conn: psycopg.Connection) -> None:

@@ -17,7 +17,7 @@ import psycopg
 
 from . import schema
 from .config import Settings
-from .db import connect, ensure_database, read_sql
+from .db import connect, ensure_database, one, read_sql
 from .finish import analytics_indexes_missing, drop_analytics_indexes, finish, play_counts_paused
 from .plan import (
     BATCH_BYTES,
@@ -108,7 +108,7 @@ def load(settings: Settings, root: Root, full_refresh: bool = False,
                 for number in range(1, work.batches + 1):
                     _load_in_turn(conn, fetch_batch(conn, number), result, progress,
                                   verify_references)
-            if conn.execute("SELECT bool_or(reloaded) FROM todo").fetchone()[0]:
+            if one(conn.execute("SELECT bool_or(reloaded) FROM todo"))[0]:
                 _restore_orphaned_duplicates(conn, result, verify_references, options)
         except BaseException:
             # Committed batches keep their indexes and counts; the error the user needs is the
@@ -125,7 +125,7 @@ def load(settings: Settings, root: Root, full_refresh: bool = False,
 def _is_bulk(conn: psycopg.Connection, work: Plan, options: LoadOptions) -> bool:
     """A load at least as big as what is loaded already (and big at all): a first load, say."""
     incoming = work.bytes
-    loaded = conn.execute("SELECT coalesce(sum(size_bytes), 0) FROM sparkify.manifest").fetchone()
+    loaded = one(conn.execute("SELECT coalesce(sum(size_bytes), 0) FROM sparkify.manifest"))
     return incoming >= options.parallel_bytes and incoming >= loaded[0]
 
 
@@ -183,7 +183,7 @@ def truncate_all(conn: psycopg.Connection) -> None:
 
 def _take_load_lock(conn: psycopg.Connection, notify: Callable[[str], None]) -> None:
     """One load at a time per database: a second one waits for the first to finish."""
-    if not conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()[0]:
+    if not one(conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]))[0]:
         notify("another load is running on this database; waiting for it to finish")
         conn.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
 

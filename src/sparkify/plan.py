@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from .db import read_sql
+from .db import one, read_sql
 from .sources import Root, SourceFile, file_sha256, find_sources
 from .stage import Batch
 
@@ -57,10 +57,10 @@ def plan(conn: psycopg.Connection, root: Root, options: LoadOptions = LoadOption
             cur.executemany("UPDATE sparkify.manifest SET mtime_ns = %s, etag = %s "
                             "WHERE path = %s", touched)
         cut_batches(conn, options=options)
-        found = cur.execute("SELECT count(*) FROM found").fetchone()[0]
-        files, size, count = cur.execute(
+        found = one(cur.execute("SELECT count(*) FROM found"))[0]
+        files, size, count = one(cur.execute(
             "SELECT count(*), coalesce(sum(size_bytes), 0), coalesce(max(batch), 0) FROM todo"
-        ).fetchone()
+        ))
     return Plan(found=found, files=files, bytes=int(size), batches=count)
 
 
@@ -81,4 +81,4 @@ def cut_batches(conn: psycopg.Connection, paths: list[str] | None = None,
     conn.execute("DELETE FROM todo")
     conn.execute(read_sql("plan_todo"), {"batch_bytes": options.batch_bytes,
                                          "batch_files": options.batch_files, "paths": paths})
-    return conn.execute("SELECT coalesce(max(batch), 0) FROM todo").fetchone()[0]
+    return one(conn.execute("SELECT coalesce(max(batch), 0) FROM todo"))[0]

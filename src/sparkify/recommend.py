@@ -14,7 +14,7 @@ import psycopg
 
 from .config import Settings
 from .db import connect
-from .errors import SparkifyError
+from .errors import OptionError, SparkifyError
 
 MAX_LIMIT = 1000
 INT32 = 2**31
@@ -42,7 +42,7 @@ class Recommendation:
 def recommend_with(conn: psycopg.Connection, user_id: int, limit: int = 10) -> list[Recommendation]:
     """Up to `limit` songs `user_id` never played, best first; raises for an unknown user."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise SparkifyError(f"--limit must be between 1 and {MAX_LIMIT}, not {limit}")
+        raise OptionError(f"{{limit}} must be between 1 and {MAX_LIMIT}, not {limit}", "limit")
     if not -INT32 <= user_id < INT32:
         raise SparkifyError(f"no user {user_id} in the warehouse (user ids are 32-bit)")
     known = conn.execute("SELECT 1 FROM public.users WHERE user_id = %s", [user_id]).fetchone()

@@ -6,7 +6,7 @@ import re
 
 import psycopg
 
-from .db import read_sql
+from .db import one, read_sql
 from .tables import STAGING_SCHEMAS, STAR_TABLES, create_files, drop_statements
 
 # The loader stages a batch in one schema while it transforms the previous one from the other
@@ -67,12 +67,11 @@ def drop_all(conn: psycopg.Connection) -> None:
 
 
 def is_created(conn: psycopg.Connection) -> bool:
-    row = conn.execute("SELECT to_regclass('sparkify.manifest') IS NOT NULL").fetchone()
-    return bool(row and row[0])
+    return bool(one(conn.execute("SELECT to_regclass('sparkify.manifest') IS NOT NULL"))[0])
 
 
 def row_counts(conn: psycopg.Connection, tables=STAR_TABLES) -> dict[str, int]:
     return {
-        table: conn.execute(f"SELECT count(*) FROM public.{table}").fetchone()[0]
+        table: one(conn.execute(f"SELECT count(*) FROM public.{table}"))[0]
         for table in tables
     }

@@ -123,7 +123,8 @@ class EmbeddedServer:
         info = self.running_info()
         socket_dir = info["socket_dir"] if info else str(self.socket_dir())
         port = info["port"] if info else PORT
-        return f"postgresql://postgres@/{quote(database)}?host={quote(socket_dir, safe='/')}&port={port}"
+        host = quote(socket_dir, safe="/")
+        return f"postgresql://postgres@/{quote(database)}?host={host}&port={port}"
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -189,7 +190,8 @@ class EmbeddedServer:
                 f"{self.pgdata} exists but holds no PostgreSQL data folder; move it away and retry"
             )
         self._run([str(bin_dir / "initdb"), "-D", str(self.pgdata), "-U", "postgres",
-                   "--auth=trust", "--encoding=UTF8", "--locale=C"], "initialise the embedded server")
+                   "--auth=trust", "--encoding=UTF8", "--locale=C"],
+                  "initialise the embedded server")
 
     def _start(self, bin_dir: Path) -> None:
         self._prepare_server_dir()

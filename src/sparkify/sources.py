@@ -20,7 +20,7 @@ import io
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -306,7 +306,8 @@ def fetch(key: str) -> bytes:
         return fs.cat_file(path)
 
 
-def opened(sources: Iterable[SourceFile]) -> Iterator[tuple[SourceFile, BinaryIO | None]]:
+def opened(sources: Iterable[SourceFile]
+           ) -> Generator[tuple[SourceFile, BinaryIO | None], None, None]:
     """Each source with its bytes, in order: fetched already, or None (open it yourself).
 
     Objects up to FETCH_WHOLE_MAX are fetched FETCH_THREADS at a time ahead of the reader,

@@ -7,12 +7,13 @@ while the loading process transforms the current one from the other slot.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import queue
 from collections.abc import Callable
 
 import psycopg
-from psycopg import sql
+from psycopg import Copy, sql
 
 from .config import Settings
 from .db import connect
@@ -40,8 +41,8 @@ class _RowCopy:
 
     def __init__(self, cur: psycopg.Cursor, statement: sql.Composed) -> None:
         self._cur, self._statement = cur, statement
-        self._context = None
-        self.copy = None
+        self._context: contextlib.AbstractContextManager[Copy] | None = None
+        self.copy: Copy | None = None
 
     def open(self) -> None:
         self._context = self._cur.copy(self._statement)
@@ -99,7 +100,8 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
 
                 file_stats = FileStats()
                 for row in parse_file(source, idx, file_stats, rejected, handle):
-                    rows.copy.write_row(row)
+                    # open here: only `rejected` closes it, and it opens it again
+                    rows.copy.write_row(row)  # type: ignore[union-attr]
                 stats.append(file_stats)
                 if progress:
                     progress(source)
@@ -112,8 +114,8 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
         with cur.copy(_copy_statement(slot, "files", FILE_COLUMNS)) as copy:
             for idx, ((source, reloaded), s) in enumerate(zip(batch, stats, strict=True)):
                 copy.write_row((idx, source.key, kind, source.size, source.mtime_ns,
-                                source.etag, s.sha256, s.read, s.rejected, s.song_plays, s.other_pages,
-                                reloaded))
+                                source.etag, s.sha256, s.read, s.rejected, s.song_plays,
+                                s.other_pages, reloaded))
         # Statistics of this batch, not of whatever the table held when last analyzed: the
         # transform's joins are planned from them (autovacuum is off on staging).
         cur.execute(sql.SQL("ANALYZE {}, {}").format(sql.Identifier(slot, table),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import schema
 from .config import Settings
-from .db import connect, database_name, ensure_database, redact, server_conninfo
+from .db import connect, database_name, ensure_database, one, redact, server_conninfo
 from .tables import STATUS_TABLES
 
 
@@ -20,11 +20,11 @@ def collect(settings: Settings) -> dict:
         if not report["initialised"]:
             return report
         report["tables"] = schema.row_counts(conn, STATUS_TABLES)
-        count, last, read, loaded, rejected = conn.execute(
+        count, last, read, loaded, rejected = one(conn.execute(
             "SELECT count(*), max(loaded_at), coalesce(sum(records_read), 0),"
             " coalesce(sum(records_loaded), 0), coalesce(sum(rejected), 0)"
-            " FROM sparkify.manifest").fetchone()
+            " FROM sparkify.manifest"))
         report["files"] = {"count": count, "last_loaded_at": last, "records_read": read,
                            "records_loaded": loaded, "records_rejected": rejected}
-        report["rejects"] = conn.execute("SELECT count(*) FROM sparkify.rejects").fetchone()[0]
+        report["rejects"] = one(conn.execute("SELECT count(*) FROM sparkify.rejects"))[0]
     return report

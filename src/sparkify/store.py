@@ -137,11 +137,12 @@ def _unreachable(exc: BaseException) -> bool:
              "ConnectionClosedError", "ClientConnectorError", "ServerTimeoutError",
              "TimeoutError", "ConnectionRefusedError", "ConnectionError", "FSTimeoutError"}
     seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if type(exc).__name__ in names or isinstance(exc, (TimeoutError, ConnectionError)):
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:  # the exception and its causes
+        seen.add(id(current))
+        if type(current).__name__ in names or isinstance(current, TimeoutError | ConnectionError):
             return True
-        exc = exc.__cause__ or exc.__context__
+        current = current.__cause__ or current.__context__
     return False
 
 

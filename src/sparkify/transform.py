@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from .db import read_sql
+from .db import one, read_sql
 from .errors import SparkifyError
 from .extract import read_lines
 from .records import DUPLICATE_REASON, RejectCode
@@ -115,6 +115,6 @@ def transform_batch(conn: psycopg.Connection, slot: str, batch: Batch,
                 raise SparkifyError(f"{broken[0]} rows of the batch starting with "
                                     f"{batch[0][0].key} reference missing dimension rows; "
                                     "nothing of it was loaded")
-        totals = run.sql("batch_totals").fetchone()
-    assert totals is not None  # batch_totals.sql aggregates: always one row
-    return totals  # type: ignore[return-value]
+        totals = one(run.sql("batch_totals"))
+    read, loaded, song_plays, other_pages, rejected, files = totals
+    return read, loaded, song_plays, other_pages, rejected, files

@@ -72,4 +72,4 @@ def first_rows(conn: psycopg.Connection, table: str,
     query = sql.SQL("SELECT * FROM {} LIMIT %s").format(sql.Identifier("public", table))
     with conn.cursor() as cur:
         cur.execute(query, [limit])
-        return [column.name for column in cur.description], cur.fetchall()
+        return [column.name for column in cur.description or ()], cur.fetchall()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import psycopg
 
+from ..db import one
 from ..records import MATCH_TOLERANCE
 from ..tables import CHECKED
 from .result import DEFAULT_MAX_REJECT_SHARE, CheckResult, check_sql, first_line
@@ -100,9 +101,9 @@ def _not_empty(cur: psycopg.Cursor) -> list[CheckResult]:
 
 
 def _manifest_agreement(cur: psycopg.Cursor, max_share: float) -> list[CheckResult]:
-    cur.execute(check_sql("manifest_totals"))
-    columns = [c.name for c in cur.description]
-    t = dict(zip(columns, cur.fetchone(), strict=True))
+    row = one(cur.execute(check_sql("manifest_totals")))
+    columns = [c.name for c in cur.description or ()]
+    t = dict(zip(columns, row, strict=True))
     per_file = {subject: (total, examples)
                 for subject, total, examples in cur.execute(check_sql("manifest_files"))}
     songs = {subject: (total, examples)

@@ -87,38 +87,51 @@ def collect(settings: Settings) -> dict:
 
 
 def collect_with(conn: psycopg.Connection, database: str = "") -> dict:
-    top_songs = rows(conn, "popular_songs", ("rank",), limit=TOP)
-    top_artists = rows(conn, "popular_artists", ("rank",), limit=TOP)
-    catalog = rows(conn, "catalog_match_rate")[0]
-    by_hour = rows(conn, "activity_by_hour", ("hour",))
-    sessions = rows(conn, "session_summary")[0]
     by_plays = rows(conn, "plays_per_user", ("plays desc", "user_id"))  # read once, used thrice
-    plays_per_user = [r["plays"] for r in by_plays]
-    gender = rows(conn, "users_by_gender", ("gender",))
-    level = rows(conn, "users_by_level", ("level",))
-    changes = rows(conn, "level_changes", ("changed_at", "user_id"))
-    health = rows(conn, "platform_health")[0]
-    statuses = rows(conn, "status_mix", ("status",))
-    example_user = by_plays[0]["user_id"] if by_plays else None
     return {
         "database": database,
         "generated_at": _jsonable(datetime.now(UTC).replace(microsecond=0)),
         "questions": {str(number): title for number, title in QUESTIONS.items()},
-        # 1. popularity
+        **_popularity(conn),  # 1.
+        **_activity(conn),  # 2.
+        "trends": _trends(conn),  # 3.
+        **_engagement(conn, by_plays),  # 4.
+        "preferences": _preferences(conn, by_plays),  # 5.
+        **_demographics(conn),  # 6.
+        "conversion": _conversion(conn),  # 7.
+        "recommendations": _recommendations(conn, by_plays),  # 8.
+        **_platform(conn),  # 9.
+        "genre": None,
+        "notes": [GENRE_NOTE],
+    }
+
+
+def _popularity(conn: psycopg.Connection) -> dict:
+    catalog = rows(conn, "catalog_match_rate")[0]
+    return {
         "top_songs": [{k: r[k] for k in ("song", "artist", "plays", "listeners")}
-                      for r in top_songs],
+                      for r in rows(conn, "popular_songs", ("rank",), limit=TOP)],
         "top_artists": [{k: r[k] for k in ("artist", "plays")}
-                        for r in top_artists],
+                        for r in rows(conn, "popular_artists", ("rank",), limit=TOP)],
         "match_rate": catalog["match_rate"],
         "catalog": catalog,
-        # 2. activity
+    }
+
+
+def _activity(conn: psycopg.Connection) -> dict:
+    by_hour = rows(conn, "activity_by_hour", ("hour",))
+    return {
         "plays_by_hour": [{"hour": r["hour"], "plays": r["plays"]} for r in by_hour],
         "events_by_hour": [{"hour": r["hour"], "events": r["events"]} for r in by_hour],
         "activity_by_weekday": rows(conn, "activity_by_weekday", ("weekday",)),
         "activity_by_day": rows(conn, "activity_by_day", ("day",)),
-        # 3. trends
-        "trends": _trends(conn),
-        # 4. engagement
+    }
+
+
+def _engagement(conn: psycopg.Connection, by_plays: list[dict]) -> dict:
+    sessions = rows(conn, "session_summary")[0]
+    plays_per_user = [r["plays"] for r in by_plays]
+    return {
         "sessions": {"count": sessions["sessions"], "users": sessions["users"],
                      "per_user": sessions["sessions_per_user"],
                      "avg_length_seconds": sessions["avg_length_seconds"],
@@ -134,17 +147,25 @@ def collect_with(conn: psycopg.Connection, database: str = "") -> dict:
                 "distribution": rows(conn, "plays_per_user_distribution", ("low",)),
             },
         },
-        # 5. preferences
-        "preferences": {
-            "favourite_artists": rows(conn, "favourite_artists",
-                                      ("users desc", "plays desc", "artist"), limit=TOP),
-            # user by user: a filter on user_id reaches inside the view's rankings, where
-            # ORDER BY plays LIMIT 10 over the whole view would rank every user's songs
-            "most_active_users": [
-                rows(conn, "user_preferences", where={"user_id": u["user_id"]})[0]
-                for u in by_plays[:TOP]],
-        },
-        # 6. demographics
+    }
+
+
+def _preferences(conn: psycopg.Connection, by_plays: list[dict]) -> dict:
+    return {
+        "favourite_artists": rows(conn, "favourite_artists",
+                                  ("users desc", "plays desc", "artist"), limit=TOP),
+        # user by user: a filter on user_id reaches inside the view's rankings, where
+        # ORDER BY plays LIMIT 10 over the whole view would rank every user's songs
+        "most_active_users": [
+            rows(conn, "user_preferences", where={"user_id": u["user_id"]})[0]
+            for u in by_plays[:TOP]],
+    }
+
+
+def _demographics(conn: psycopg.Connection) -> dict:
+    gender = rows(conn, "users_by_gender", ("gender",))
+    level = rows(conn, "users_by_level", ("level",))
+    return {
         "users_by_level": _counts(level, "level", "users"),
         "users_by_gender": _counts(gender, "gender", "users"),
         "demographics": {
@@ -152,21 +173,34 @@ def collect_with(conn: psycopg.Connection, database: str = "") -> dict:
             "by_level": level,
             "by_state": rows(conn, "users_by_state", ("users desc", "plays desc", "state")),
         },
-        # 7. conversion
-        "conversion": {
-            "upgrades": sum(c["change"] == "upgrade" for c in changes),
-            "downgrades": sum(c["change"] == "downgrade" for c in changes),
-            "users_changed": len({c["user_id"] for c in changes}),
-            "by_day": rows(conn, "level_changes_by_day", ("day",)),
-            "changes": changes,
-        },
-        # 8. recommendations, for the most active user as the worked example
-        "recommendations": {
-            "user_id": example_user,
-            "items": ([r.to_dict() for r in recommend_with(conn, example_user, TOP)]
-                      if example_user is not None else []),
-        },
-        # 9. platform health
+    }
+
+
+def _conversion(conn: psycopg.Connection) -> dict:
+    changes = rows(conn, "level_changes", ("changed_at", "user_id"))
+    return {
+        "upgrades": sum(c["change"] == "upgrade" for c in changes),
+        "downgrades": sum(c["change"] == "downgrade" for c in changes),
+        "users_changed": len({c["user_id"] for c in changes}),
+        "by_day": rows(conn, "level_changes_by_day", ("day",)),
+        "changes": changes,
+    }
+
+
+def _recommendations(conn: psycopg.Connection, by_plays: list[dict]) -> dict:
+    """For the most active user, as the worked example."""
+    example_user = by_plays[0]["user_id"] if by_plays else None
+    return {
+        "user_id": example_user,
+        "items": ([r.to_dict() for r in recommend_with(conn, example_user, TOP)]
+                  if example_user is not None else []),
+    }
+
+
+def _platform(conn: psycopg.Connection) -> dict:
+    health = rows(conn, "platform_health")[0]
+    statuses = rows(conn, "status_mix", ("status",))
+    return {
         "status_codes": {str(r["status"]): r["requests"] for r in statuses},
         "platform": {
             **health,
@@ -174,8 +208,6 @@ def collect_with(conn: psycopg.Connection, database: str = "") -> dict:
             "by_page": rows(conn, "page_health", ("requests desc", "page")),
             "requests_by_hour": rows(conn, "requests_by_hour", ("hour_start",)),
         },
-        "genre": None,
-        "notes": [GENRE_NOTE],
     }
 
 

@@ -6,6 +6,7 @@ One <section data-question="N"> per question of the analytics team, each holding
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from importlib import resources
 from string import Template
@@ -73,26 +74,28 @@ def _series(rows: list[dict], key: str, group: str, value: str,
     out: dict[str, dict[str, float]] = {}
     for r in rows:
         out.setdefault(str(r[group] if r[group] is not None else "unknown"), {})[r[key]] = r[value]
-    return {name: [points.get(label, 0) for label in labels] for name, points in sorted(out.items())}
+    return {name: [points.get(label, 0) for label in labels]
+            for name, points in sorted(out.items())}
 
 
 def render(data: dict) -> str:
     """The whole report as an HTML document."""
-    days = [d["day"] for d in data["activity_by_day"]]
-    short = [d[5:] for d in days]  # MM-DD
-    trends = data["trends"]
-    engagement = data["engagement"]
-    sessions = data["sessions"]
-    prefs = data["preferences"]
-    demo = data["demographics"]
-    conv = data["conversion"]
-    recs = data["recommendations"]
-    plat = data["platform"]
     nav = "<nav><ol>" + "".join(f'<li><a href="#q{n}">{_e(t)}</a></li>'
                                 for n, t in QUESTIONS.items()) + "</ol></nav>"
     sections = [nav, f'<p class="note">{_e(data["notes"][0])}</p>']
+    sections.extend(answer(data) for answer in _ANSWERS)
+    meta = f"database {data['database']} · generated {data['generated_at']} · all times UTC"
+    return page("Sparkify analytics", meta, "".join(sections))
 
-    sections.append(section(
+
+def _days(data: dict) -> tuple[list[str], list[str]]:
+    """The days of the loaded period, and the same as MM-DD for chart labels."""
+    days = [d["day"] for d in data["activity_by_day"]]
+    return days, [d[5:] for d in days]
+
+
+def _popularity(data: dict) -> str:
+    return section(
         1, QUESTIONS[1],
         "Plays counted by the song title and artist name each event carried, so the answer "
         "does not depend on the song catalog.",
@@ -110,10 +113,13 @@ def render(data: dict) -> str:
                 for i, a in enumerate(data["top_artists"])], {0, 2})],
         kpis([("catalog match rate", _pct(data["match_rate"])),
               ("matched plays", fmt(data["catalog"]["matched_plays"])),
-              ("plays", fmt(data["catalog"]["plays"]))])))
+              ("plays", fmt(data["catalog"]["plays"]))]))
 
+
+def _activity(data: dict) -> str:
+    _, short = _days(data)
     hours = [f"{h['hour']:02d}" for h in data["plays_by_hour"]]
-    sections.append(section(
+    return section(
         2, QUESTIONS[2], "All times are UTC.",
         [svg.columns(hours, {"song plays": [h["plays"] for h in data["plays_by_hour"]],
                              "events": [h["events"] for h in data["events_by_hour"]]},
@@ -127,9 +133,14 @@ def render(data: dict) -> str:
                 for w in data["activity_by_weekday"]], {1, 2}),
          table("By hour (UTC)", ["hour", "plays", "events"],
                [[h, p["plays"], e["events"]] for h, p, e in
-                zip(hours, data["plays_by_hour"], data["events_by_hour"])], {1, 2})]))
+                zip(hours, data["plays_by_hour"], data["events_by_hour"], strict=False)],
+               {1, 2})])
 
-    sections.append(section(
+
+def _trends(data: dict) -> str:
+    days, short = _days(data)
+    trends = data["trends"]
+    return section(
         3, QUESTIONS[3], "Plays per day, split three ways. Location is where the user was "
         "when playing; level is the level at play time.",
         [svg.lines(short, _series(trends["by_level"], "day", "level", "plays", days),
@@ -143,11 +154,14 @@ def render(data: dict) -> str:
                [[m["metro_area"], m["state"], m["plays"]] for m in trends["top_metro_areas"]],
                {2}),
          table("Top states", ["state", "plays"],
-               [[s["state"], s["plays"]] for s in trends["top_states"]], {1})]))
+               [[s["state"], s["plays"]] for s in trends["top_states"]], {1})])
 
+
+def _engagement(data: dict) -> str:
+    engagement, sessions = data["engagement"], data["sessions"]
     dist = engagement["plays_per_user"]["distribution"]
     dau = engagement["daily_active_users"]
-    sections.append(section(
+    return section(
         4, QUESTIONS[4], "A session is a (sessionId, userId) pair over logged-in events; its "
         "length is the last event's time minus the first's.",
         [svg.lines([d["day"][5:] for d in dau], {"users": [d["users"] for d in dau]},
@@ -164,28 +178,32 @@ def render(data: dict) -> str:
         kpis([("sessions", fmt(sessions["count"])),
               ("sessions per user", fmt(sessions["per_user"])),
               ("mean session length", _duration(sessions["avg_length_seconds"])),
-              ("songs per session", fmt(sessions["avg_songs"]))])))
+              ("songs per session", fmt(sessions["avg_songs"]))]))
 
-    fav = prefs["favourite_artists"]
-    sections.append(section(
+
+def _preferences(data: dict) -> str:
+    prefs = data["preferences"]
+    return section(
         5, QUESTIONS[5], "Each user's most played artist and song; <code>sparkify report "
         "--user ID</code> shows one user's full lists.",
-        [svg.hbar([(a["artist"], a["users"]) for a in fav],
+        [svg.hbar([(a["artist"], a["users"]) for a in prefs["favourite_artists"]],
                   "Users whose most played artist it is")],
         "Counted over users with at least one play.",
         [table("Most active users", ["user", "plays", "top artist", "top song"],
                [[u["user_id"], u["plays"], f"{u['top_artist']} ({u['top_artist_plays']})",
                  f"{u['top_song']} — {u['top_song_artist']} ({u['top_song_plays']})"]
-                for u in prefs["most_active_users"]], {1})]))
+                for u in prefs["most_active_users"]], {1})])
 
-    states = demo["by_state"][:10]
-    sections.append(section(
+
+def _demographics(data: dict) -> str:
+    demo = data["demographics"]
+    return section(
         6, QUESTIONS[6], "Users counted at their latest event; plays by level are counted at "
         "the level the user had when playing.",
         [svg.hbar([(g["gender"] or "unknown", g["users"]) for g in demo["by_gender"]],
                   "Users by gender"),
          svg.hbar([(g["level"], g["users"]) for g in demo["by_level"]], "Users by level"),
-         svg.hbar([(s["state"] or "unknown", s["users"]) for s in states],
+         svg.hbar([(s["state"] or "unknown", s["users"]) for s in demo["by_state"][:10]],
                   "Users by state (top 10)")],
         "Bars: users; tables: users and their plays per group.",
         [table("By gender", ["gender", "users", "plays"],
@@ -195,10 +213,14 @@ def render(data: dict) -> str:
                [[g["level"], g["users"], g["plays"]] for g in demo["by_level"]], {1, 2}),
          table("By state", ["state", "users", "plays"],
                [[s["state"] or "unknown", s["users"], s["plays"]] for s in demo["by_state"]],
-               {1, 2})]))
+               {1, 2})])
 
+
+def _conversion(data: dict) -> str:
+    days, short = _days(data)
+    conv = data["conversion"]
     by_day = {c["day"]: c for c in conv["by_day"]}
-    sections.append(section(
+    return section(
         7, QUESTIONS[7], "A change is a user's level differing from their previous event's "
         "level: free → paid is an upgrade, paid → free a downgrade.",
         [svg.columns(short, {"upgrades": [by_day.get(d, {}).get("upgrades", 0) for d in days],
@@ -210,26 +232,39 @@ def render(data: dict) -> str:
         [table(f"Level changes (the first {min(20, len(conv['changes']))} of "
                f"{len(conv['changes']):,}; all in --json)", ["when (UTC)", "user", "from", "to"],
                [[when(c["changed_at"]), c["user_id"], c["from_level"], c["to_level"]]
-                for c in conv["changes"][:20]])]))
+                for c in conv["changes"][:20]])])
 
-    items = recs["items"]
-    sections.append(section(
+
+def _recommendations(data: dict) -> str:
+    recs = data["recommendations"]
+    return section(
         8, QUESTIONS[8], f"Worked example for the most active user ({_e(recs['user_id'])}): "
         "songs they never played, ranked by item-to-item co-listening. "
         "<code>sparkify recommend USER_ID</code> gives any user's.",
-        [svg.hbar([(f"{r['song']} — {r['artist']}", r["score"]) for r in items],
-                  f"Recommendations for user {recs['user_id']}", width=1000, label_chars=50,
-                  notes=[f"because of {r['because']}" if r["because"] else r["reason"]
-                         for r in items])],
+        [_recommendation_chart(recs["items"], f"Recommendations for user {recs['user_id']}")],
         "Score: for each song the user played, how many other users played it and the pick; "
         "summed.",
-        [table("Recommendations", ["#", "song", "artist", "score", "because", "basis"],
-               [[i + 1, r["song"], r["artist"], r["score"],
-                 f"{r['because']} — {r['because_artist']}" if r["because"] else "",
-                 r["basis"]] for i, r in enumerate(items)], {0, 3})]))
+        [_recommendation_table(recs["items"])])
 
+
+def _recommendation_chart(items: list[dict], title: str) -> str:
+    return svg.hbar([(f"{r['song']} — {r['artist']}", r["score"]) for r in items], title,
+                    width=1000, label_chars=50,
+                    notes=[f"because of {r['because']}" if r["because"] else r["reason"]
+                           for r in items])
+
+
+def _recommendation_table(items: list[dict]) -> str:
+    return table("Recommendations", ["#", "song", "artist", "score", "because", "basis"],
+                 [[i + 1, r["song"], r["artist"], r["score"],
+                   f"{r['because']} — {r['because_artist']}" if r["because"] else "",
+                   r["basis"]] for i, r in enumerate(items)], {0, 3})
+
+
+def _platform(data: dict) -> str:
+    plat = data["platform"]
     per_hour = plat["requests_by_hour"]
-    sections.append(section(
+    return section(
         9, QUESTIONS[9], "Every request (event) of the app, all pages. Genre is not in the "
         "source data, so no genre breakdown is shown.",
         [svg.lines([h["hour_start"][5:13].replace("T", " ") for h in per_hour],
@@ -246,10 +281,13 @@ def render(data: dict) -> str:
                  _pct(p["error_rate"]), _pct(p["logged_out_share"])]
                 for p in plat["by_page"]], {1, 2, 3, 4, 5, 6})],
         kpis([("requests", fmt(plat["requests"])), ("error rate", _pct(plat["error_rate"])),
-              ("logged-out share", _pct(plat["logged_out_share"]))])))
+              ("logged-out share", _pct(plat["logged_out_share"]))]))
 
-    meta = f"database {data['database']} · generated {data['generated_at']} · all times UTC"
-    return page("Sparkify analytics", meta, "".join(sections))
+
+# one per question, in QUESTIONS' order
+_ANSWERS: tuple[Callable[[dict], str], ...] = (
+    _popularity, _activity, _trends, _engagement, _preferences, _demographics, _conversion,
+    _recommendations, _platform)
 
 
 def render_user(data: dict) -> str:
@@ -271,15 +309,9 @@ def render_user(data: dict) -> str:
                 for c in user["level_changes"]])]))
     body.append(section(
         8, "Recommendations", "Songs this user never played.",
-        [svg.hbar([(f"{r['song']} — {r['artist']}", r["score"]) for r in recs],
-                  "Recommended songs", width=1000, label_chars=50,
-                  notes=[f"because of {r['because']}" if r["because"] else r["reason"]
-                         for r in recs])],
+        [_recommendation_chart(recs, "Recommended songs")],
         "Co-listening score, or plays overall where the user has no usable history.",
-        [table("Recommendations", ["#", "song", "artist", "score", "because", "basis"],
-               [[i + 1, r["song"], r["artist"], r["score"],
-                 f"{r['because']} — {r['because_artist']}" if r["because"] else "",
-                 r["basis"]] for i, r in enumerate(recs)], {0, 3})]))
+        [_recommendation_table(recs)]))
     name = " ".join(filter(None, [user.get("first_name"), user.get("last_name")]))
     meta = (f"user {user['user_id']} · {name} · {user.get('gender') or 'gender unknown'} · "
             f"{user.get('location') or 'location unknown'}")

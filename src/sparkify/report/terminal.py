@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -18,7 +21,7 @@ def _bar(value: float, peak: float) -> Text:
     return Text("█" * cells, style="cyan")
 
 
-def _table(title: str, columns: list[str], rows: list[list[object]],
+def _table(title: str, columns: list[str], rows: list[list[Any]],
            bar_of: int | None = None) -> Table:
     """Numbers right-aligned; with bar_of, a bar column scaled on that column's values."""
     table = Table(title=title, title_justify="left", title_style="bold")
@@ -46,7 +49,15 @@ def _heading(console: Console, number: int) -> None:
 
 def render(data: dict, console: Console) -> None:
     """Print every question's answer."""
-    _heading(console, 1)
+    for number, answer in enumerate(_ANSWERS, start=1):
+        _heading(console, number)
+        answer(data, console)
+    console.print()
+    for note in data["notes"]:
+        console.print(f"[yellow]{note}")
+
+
+def _popularity(data: dict, console: Console) -> None:
     console.print(_table("Top songs", ["song", "artist", "plays"],
                          [[s["song"], s["artist"], s["plays"]] for s in data["top_songs"]], 2))
     console.print(_table("Top artists", ["artist", "plays"],
@@ -56,15 +67,18 @@ def render(data: dict, console: Console) -> None:
                   f"({fmt(catalog['matched_plays'])} of {fmt(catalog['plays'])} plays match "
                   "a song in song_data; popularity above counts every play)")
 
-    _heading(console, 2)
+
+def _activity(data: dict, console: Console) -> None:
     console.print(_table("Plays by hour of day (UTC)", ["hour", "plays", "events"],
                          [[f"{p['hour']:02d}", p["plays"], e["events"]] for p, e in
-                          zip(data["plays_by_hour"], data["events_by_hour"])], 1))
+                          zip(data["plays_by_hour"], data["events_by_hour"], strict=False)],
+                         1))
     console.print(_table("By weekday", ["weekday", "plays", "events"],
                          [[w["weekday_name"], w["plays"], w["events"]]
                           for w in data["activity_by_weekday"]], 1))
 
-    _heading(console, 3)
+
+def _trends(data: dict, console: Console) -> None:
     trends = data["trends"]
     console.print(_table("Top states (plays)", ["state", "plays"],
                          [[s["state"], s["plays"]] for s in trends["top_states"]], 1))
@@ -79,7 +93,8 @@ def render(data: dict, console: Console) -> None:
         console.print(_table(f"Plays by {label} (daily series in --html / --json)",
                              [label, "plays"], [[k, v] for k, v in sorted(totals.items())], 1))
 
-    _heading(console, 4)
+
+def _engagement(data: dict, console: Console) -> None:
     sessions, engagement = data["sessions"], data["engagement"]
     ppu = engagement["plays_per_user"]
     console.print(f"sessions: {fmt(sessions['count'])} by {fmt(sessions['users'])} users "
@@ -95,7 +110,8 @@ def render(data: dict, console: Console) -> None:
                          [[w["week_start"], w["users"]]
                           for w in engagement["weekly_active_users"]], 1))
 
-    _heading(console, 5)
+
+def _preferences(data: dict, console: Console) -> None:
     prefs = data["preferences"]
     console.print(_table("Most active users' favourites",
                          ["user", "plays", "top artist", "top song"],
@@ -106,7 +122,8 @@ def render(data: dict, console: Console) -> None:
                          [[a["artist"], a["users"]] for a in prefs["favourite_artists"]], 1))
     console.print("one user's lists: sparkify report --user ID")
 
-    _heading(console, 6)
+
+def _demographics(data: dict, console: Console) -> None:
     demo = data["demographics"]
     for key, label in (("by_gender", "gender"), ("by_level", "level")):
         console.print(_table(f"Users by {label}", [label, "users", "plays"],
@@ -116,20 +133,23 @@ def render(data: dict, console: Console) -> None:
                          [[s["state"] or "unknown", s["users"], s["plays"]]
                           for s in demo["by_state"][:10]], 1))
 
-    _heading(console, 7)
+
+def _conversion(data: dict, console: Console) -> None:
     conv = data["conversion"]
     console.print(f"{conv['upgrades']} upgrades (free → paid) and {conv['downgrades']} "
                   f"downgrades (paid → free) by {conv['users_changed']} users")
     console.print(_table("Level changes per day", ["day", "upgrades", "downgrades"],
                          [[d["day"], d["upgrades"], d["downgrades"]] for d in conv["by_day"]]))
 
-    _heading(console, 8)
+
+def _recommendations(data: dict, console: Console) -> None:
     recs = data["recommendations"]
     render_recommendations(recs["items"], console,
                            f"For the most active user ({recs['user_id']}); "
                            "any user: sparkify recommend USER_ID")
 
-    _heading(console, 9)
+
+def _platform(data: dict, console: Console) -> None:
     plat = data["platform"]
     console.print(f"requests: {fmt(plat['requests'])}; error rate "
                   f"{plat['error_rate'] * 100:.2f} %; logged-out share "
@@ -139,9 +159,12 @@ def render(data: dict, console: Console) -> None:
     console.print(_table("By page", ["page", "requests", "errors", "logged out %"],
                          [[p["page"], p["requests"], p["errors"],
                            round(p["logged_out_share"] * 100, 1)] for p in plat["by_page"]], 1))
-    console.print()
-    for note in data["notes"]:
-        console.print(f"[yellow]{note}")
+
+
+# one per question, in QUESTIONS' order
+_ANSWERS: tuple[Callable[[dict, Console], None], ...] = (
+    _popularity, _activity, _trends, _engagement, _preferences, _demographics, _conversion,
+    _recommendations, _platform)
 
 
 def render_recommendations(items: list[dict], console: Console, title: str) -> None:
