@@ -215,7 +215,7 @@ def _walk_store(fs, prefix: str) -> Iterator[dict]:
         bucket, key, _ = fs.split_path(prefix)
         listing = pages(bucket, prefix=key, delimiter="")
         while page := sync(fs.loop, _take, listing, LIST_PAGE):
-            page.sort(key=lambda info: info["name"])  # a page is in key order; made sure
+            page.sort(key=lambda info: info["name"])  # S3 lists in key order; others may not
             yield from page
         return
     yield from _walk_folders(fs, prefix.rstrip("/"))

@@ -50,7 +50,7 @@ def storage_options(protocol: str) -> dict[str, Any]:
                 "connect_timeout": timeout,
                 "read_timeout": 3 * timeout,
                 "max_pool_connections": FETCH_CONNECTIONS,
-                "retries": {"max_attempts": int(attempts) if attempts.isdigit() else 3,
+                "retries": {"max_attempts": max(1, int(attempts)) if attempts.isdigit() else 3,
                             "mode": os.environ.get("AWS_RETRY_MODE") or "standard"},
             },
         }
