@@ -58,6 +58,24 @@ def measure(bench: Bench, root: str, env: dict[str, str], database: str) -> dict
             "files": result["files"]["loaded"], "tables": result["tables"]}
 
 
+def fetch_rates(env: dict[str, str], url: str, threads: tuple[int, ...] = (1, 4, 16)
+                ) -> dict[int, float]:
+    """Song objects fetched per second by sources.opened, so many at a time (no parsing)."""
+    os.environ.update(env)
+    from sparkify import sources
+
+    found = sources.discover(url)
+    rates = {}
+    for count in threads:
+        sources.FETCH_THREADS = count
+        started = time.perf_counter()
+        for _, handle in sources.opened(found):
+            assert handle is not None
+            handle.read()
+        rates[count] = len(found) / (time.perf_counter() - started)
+    return rates
+
+
 def bench_s3(args: argparse.Namespace) -> dict:
     bench = Bench.start(args.cache)
     loadavg = " / ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -86,6 +104,8 @@ def bench_s3(args: argparse.Namespace) -> dict:
                                 {**bench.env(database("s3")), **env})
         noop_result = noop.json()
         noop_reads = len(server.object_reads(BUCKET)) - reads
+        log("fetch rates")
+        rates = fetch_rates(env, songs_url)
     finally:
         server.stop()
         for name in runs:
@@ -95,7 +115,7 @@ def bench_s3(args: argparse.Namespace) -> dict:
             "upload_seconds": upload_seconds,
             "runs": runs, "same_tables": same, "tables": runs["disk"][0]["tables"],
             "noop": {"seconds": noop.seconds, "files_loaded": noop_result["files"]["loaded"],
-                     "object_reads": noop_reads},
+                     "object_reads": noop_reads}, "fetch_rates": rates,
             "machine": machine_facts(bench), "command": " ".join(["python bench/s3.py",
                                                                       *args.argv])}
 
@@ -139,6 +159,9 @@ def render(result: dict) -> str:
               f"({', '.join(f'{t} {n:,}' for t, n in result['tables'].items())})."),
               (f"- No-op rerun from S3: {noop['seconds']:.2f} s, {noop['files_loaded']} files "
               f"loaded, {noop['object_reads']} objects read (counted in the server's log)."),
+              ("- Song objects fetched per second (sources.opened alone, no parsing), so "
+               "many at a time: " + ", ".join(f"{n}: {rate:,.0f}/s" for n, rate in
+                                               result["fetch_rates"].items()) + "."),
               ("- moto is a Python server on the same two cores as the loader and PostgreSQL: "
               "each request costs CPU that a real S3 does not take from the loader, while a "
               "real S3 adds network latency that loopback does not. The objects are fetched "
