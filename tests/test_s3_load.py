@@ -295,3 +295,14 @@ def test_an_object_larger_than_a_whole_fetch_streams_in_blocks(s3):
     gets = s3.object_reads(BUCKET)[reads:]
     assert gets == [f"/{BUCKET}/{key}"] * len(gets)
     assert len(gets) >= source.size // READ_BLOCK  # block by block, not in one piece
+
+
+def test_fetch_threads_asking_at_once_share_one_file_system(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sparkify.store import filesystem
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", f"eu-test-{time.monotonic_ns()}")  # none made yet
+    with ThreadPoolExecutor(16) as pool:
+        made = list(pool.map(lambda _: filesystem(f"s3://{BUCKET}/data")[0], range(16)))
+    assert len({id(fs) for fs in made}) == 1  # one client and connection pool, not sixteen
