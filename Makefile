@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench bench-large clean
+.PHONY: install run test lint bench bench-large bench-s3 clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: install
 # measured beside it; in its own section of bench/RESULTS.md.
 bench-large: install
 	$(BIN)/python bench/run.py --scales 100,1000 --section large
+
+# K = 10 loaded from a local S3 server (moto) and from disk, same run; the `s3` section.
+bench-s3: install
+	$(BIN)/python bench/s3.py --scale 10
 
 clean:
 	rm -rf $(VENV) .pytest_cache

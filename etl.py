@@ -1,6 +1,7 @@
 """Load the song and log JSON into the star schema (the classic second step).
 
     python etl.py [DATA_ROOT]      # DATA_ROOT holds song_data/ and log_data/; default: data
+                                   # (a folder, or a URL: s3://bucket/prefix)
 
 Runs the same loader as `sparkify load`: bulk, incremental (files already loaded are skipped),
 bad records kept in sparkify.rejects with the reason.
@@ -21,7 +22,7 @@ def main(argv=None):
     if len(args) > 1 or (args and args[0] in ("-h", "--help")):
         print(__doc__.strip())
         sys.exit(0 if args and args[0] in ("-h", "--help") else 2)
-    root = Path(args[0]) if args else Path("data")
+    root = args[0] if args else Path("data")  # a folder, or a URL such as s3://bucket/prefix
     try:
         result = load(load_settings(), root)
     except SparkifyError as exc:

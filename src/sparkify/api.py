@@ -40,7 +40,7 @@ def settings(database_url: str | None = None, database: str | None = None,
 def load(root: str | Path, *, settings: Settings | None = None, full_refresh: bool = False,
          options: LoadOptions | None = None) -> LoadResult:
     """Load every new or changed file under `root` (its song_data/ and log_data/)."""
-    return _load(settings or load_settings(), Path(root), full_refresh=full_refresh,
+    return _load(settings or load_settings(), root, full_refresh=full_refresh,
                  notify=lambda message: None, options=options)
 
 

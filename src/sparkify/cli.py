@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -22,6 +23,7 @@ from .errors import OptionError, SparkifyError
 from .load import LoadResult, load
 from .schema import create_all
 from .server import EmbeddedServer
+from .store import ANON_VARIABLE
 
 console = Console()
 
@@ -106,22 +108,30 @@ def init(drop: bool) -> None:
 
 
 @cli.command("load")
-@click.argument("data_root", required=False, type=click.Path(path_type=Path))
+@click.argument("data_root", required=False)
 @click.option("--full-refresh", is_flag=True, help="Empty the star and reload every file.")
+@click.option("--anon", is_flag=True,
+              help="Read an object store without credentials (a public bucket); "
+                   f"as {ANON_VARIABLE}=1.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any record was rejected.")
 @click.option("--no-check", is_flag=True, help="Skip the checks that run after the load.")
-def load_command(data_root: Path | None, full_refresh: bool, as_json: bool, strict: bool,
-                 no_check: bool) -> None:
+def load_command(data_root: str | None, full_refresh: bool, anon: bool, as_json: bool,
+                 strict: bool, no_check: bool) -> None:
     """Load new and changed JSON files under DATA_ROOT (default: ./data).
 
-    DATA_ROOT holds song_data/ and log_data/. Files already loaded are skipped; a changed file
-    is reloaded in place; bad records go to sparkify.rejects with the reason.
+    DATA_ROOT holds song_data/ and log_data/: a folder, or an object store URL such as
+    s3://bucket/prefix (credentials and endpoint as the AWS tools find them). Files already
+    loaded are skipped; a changed file is reloaded in place; bad records go to
+    sparkify.rejects with the reason.
 
     \b
     Example:
       sparkify load ../shared/data/sparkify-sample --json
+      sparkify load s3://udacity-dend --anon
     """
+    if anon:  # an environment variable, so that the staging process reads the same way
+        os.environ[ANON_VARIABLE] = "1"
     settings = load_settings()
     root = data_root or settings.data_root
     show_progress = not as_json and sys.stdout.isatty()

@@ -21,7 +21,7 @@ class Settings:
     home: Path
     database_url: str | None
     database: str | None  # None: the embedded default, or the database DATABASE_URL names
-    data_root: Path
+    data_root: Path | str  # a folder, or an object store URL (s3://bucket/prefix)
 
     @property
     def external(self) -> bool:
@@ -37,5 +37,10 @@ def load_settings() -> Settings:
         home=Path(os.environ.get("SPARKIFY_HOME", ".sparkify")).expanduser().absolute(),
         database_url=url,
         database=os.environ.get("SPARKIFY_DATABASE") or None,
-        data_root=Path(os.environ.get("SPARKIFY_DATA", "data")),
+        data_root=_data_root(os.environ.get("SPARKIFY_DATA", "data")),
     )
+
+
+def _data_root(text: str) -> Path | str:
+    """A URL stays text (a Path would fold its `//`); anything else is a folder."""
+    return text if "://" in text else Path(text)

@@ -12,14 +12,12 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import psycopg
 
 from . import schema
 from .config import Settings
 from .db import connect, ensure_database, one, read_sql
-from .extract import SourceFile, find_sources
 from .finish import analytics_indexes_missing, drop_analytics_indexes, finish, play_counts_paused
 from .plan import (
     BATCH_BYTES,
@@ -32,6 +30,7 @@ from .plan import (
     plan,
 )
 from .schema import STAGING_SLOTS
+from .sources import Root, SourceFile, describe_root, find_sources
 from .stage import Batch, StagingWorker, stage_batch
 from .tables import truncate_statement
 from .transform import BatchTotals, transform_batch
@@ -65,11 +64,11 @@ class LoadResult:
                 "data_root": self.data_root, "seconds": round(self.seconds, 3)}
 
 
-def load(settings: Settings, root: Path, full_refresh: bool = False,
+def load(settings: Settings, root: Root, full_refresh: bool = False,
          progress: Progress | None = None, on_plan: Callable[[int, int], None] | None = None,
          notify: Callable[[str], None] | None = None, parallel: bool | None = None,
          options: LoadOptions | None = None) -> LoadResult:
-    """Load every new or changed file under `root`; report what happened.
+    """Load every new or changed file under `root` (a folder or a URL); report what happened.
 
     `parallel`: stage in a second process (default: for several batches of real size).
     """
@@ -77,7 +76,7 @@ def load(settings: Settings, root: Path, full_refresh: bool = False,
     options = options or LoadOptions()
     notify = notify or (lambda message: print(message, file=sys.stderr))
     find_sources(root)  # a wrong root is reported before the database is touched
-    result = LoadResult(data_root=str(root.resolve()))
+    result = LoadResult(data_root=describe_root(root))
     ensure_database(settings)
     with connect(settings, autocommit=True) as conn:
         _take_load_lock(conn, notify)  # first: two loads must not create the tables at once

@@ -4,12 +4,11 @@ batches there (table `todo`), so the loader's memory does not grow with the numb
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 
 from .db import one, read_sql
-from .extract import SourceFile, file_sha256, find_sources
+from .sources import Root, SourceFile, file_sha256, find_sources
 from .stage import Batch
 
 BATCH_BYTES = 32 << 20  # input per transaction: large enough to amortise, small enough to pipeline
@@ -36,25 +35,27 @@ class Plan:
     batches: int = 0
 
 
-def plan(conn: psycopg.Connection, root: Path, options: LoadOptions = LoadOptions()) -> Plan:
-    """List the files under `root` in temporary tables, compare them with the manifest, and
-    cut those to load into batches (table `todo`).
+def plan(conn: psycopg.Connection, root: Root, options: LoadOptions = LoadOptions()) -> Plan:
+    """List the files (or objects) under `root` in temporary tables, compare them with the
+    manifest, and cut those to load into batches (table `todo`).
 
-    Size and mtime equal to the manifest's: unchanged, not read. Otherwise the content hash
-    decides, so a `touch` costs a hash, not a reload.
+    Size and version (a file's mtime, an object's ETag) equal to the manifest's: unchanged,
+    not read. A local file of the same size and another mtime: the content hash decides, so
+    a `touch` costs a hash, not a reload.
     """
     sources = find_sources(root)  # a wrong root fails here, before anything is written
     conn.execute(read_sql("plan_create"))
     with conn.cursor() as cur:
-        with cur.copy("COPY found (ord, path, kind, size_bytes, mtime_ns) FROM STDIN") as copy:
-            for ord_, (path, kind, size, mtime_ns) in enumerate(sources):
-                copy.write_row((ord_, path, kind, size, mtime_ns))
-        touched = [(mtime_ns, path) for path, mtime_ns, sha256
+        with cur.copy("COPY found (ord, path, kind, size_bytes, mtime_ns, etag) FROM STDIN"
+                      ) as copy:
+            for ord_, (key, kind, size, mtime_ns, etag) in enumerate(sources):
+                copy.write_row((ord_, key, kind, size, mtime_ns, etag))
+        touched = [(mtime_ns, etag, key) for key, mtime_ns, etag, sha256
                    in cur.execute(read_sql("plan_touched")).fetchall()
-                   if file_sha256(Path(path)) == sha256]
+                   if file_sha256(key) == sha256]
         if touched:
-            cur.executemany("UPDATE sparkify.manifest SET mtime_ns = %s WHERE path = %s",
-                            touched)
+            cur.executemany("UPDATE sparkify.manifest SET mtime_ns = %s, etag = %s "
+                            "WHERE path = %s", touched)
         cut_batches(conn, options=options)
         found = one(cur.execute("SELECT count(*) FROM found"))[0]
         files, size, count = one(cur.execute(
@@ -65,10 +66,10 @@ def plan(conn: psycopg.Connection, root: Path, options: LoadOptions = LoadOption
 
 def fetch_batch(conn: psycopg.Connection, number: int) -> Batch:
     """Batch `number` (1-based) of the plan: its files in path order."""
-    rows = conn.execute("SELECT path, kind, size_bytes, mtime_ns, reloaded FROM todo "
+    rows = conn.execute("SELECT path, kind, size_bytes, mtime_ns, etag, reloaded FROM todo "
                         "WHERE batch = %s ORDER BY ord", [number]).fetchall()
-    return [(SourceFile(Path(path), kind, size, mtime_ns), reloaded)
-            for path, kind, size, mtime_ns, reloaded in rows]
+    return [(SourceFile(key, kind, size, mtime_ns, etag), reloaded)
+            for key, kind, size, mtime_ns, etag, reloaded in rows]
 
 
 def cut_batches(conn: psycopg.Connection, paths: list[str] | None = None,

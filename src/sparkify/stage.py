@@ -20,11 +20,12 @@ from .db import connect
 from .errors import SparkifyError
 from .extract import SourceFile, parse_file
 from .records import EVENT_COLUMNS, SONG_COLUMNS, FileStats
+from .sources import opened
 
 Batch = list[tuple[SourceFile, bool]]  # (file, replaces an earlier version of it)
 STAGING_TABLES = ("files", "songs", "events", "rejects", "duplicates")
-FILE_COLUMNS = ("file_idx", "path", "kind", "size_bytes", "mtime_ns", "sha256", "records_read",
-                "rejected", "song_plays", "other_pages", "reloaded")
+FILE_COLUMNS = ("file_idx", "path", "kind", "size_bytes", "mtime_ns", "etag", "sha256",
+                "records_read", "rejected", "song_plays", "other_pages", "reloaded")
 
 
 def _copy_statement(slot: str, table: str, columns: tuple[str, ...]) -> sql.Composed:
@@ -84,8 +85,9 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
 
         stats: list[FileStats] = []
         rows.open()
+        files = opened(source for source, _ in batch)  # objects fetched ahead
         try:
-            for idx, (source, _) in enumerate(batch):
+            for idx, (source, handle) in enumerate(files):
                 def rejected(line: int, raw: str, reason: str, code: str,
                              idx: int = idx) -> None:
                     nonlocal held_bytes
@@ -97,22 +99,23 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
                         rows.open()
 
                 file_stats = FileStats()
-                for row in parse_file(source, idx, file_stats, on_reject=rejected):
+                for row in parse_file(source, idx, file_stats, rejected, handle):
                     # open here: only `rejected` closes it, and it opens it again
                     rows.copy.write_row(row)  # type: ignore[union-attr]
                 stats.append(file_stats)
                 if progress:
                     progress(source)
         except BaseException as error:
+            files.close()  # stops the fetches ahead
             rows.close(error)
             raise
         rows.close()
         copy_rejects()
         with cur.copy(_copy_statement(slot, "files", FILE_COLUMNS)) as copy:
             for idx, ((source, reloaded), s) in enumerate(zip(batch, stats, strict=True)):
-                copy.write_row((idx, str(source.path), kind, source.size, source.mtime_ns,
-                                s.sha256, s.read, s.rejected, s.song_plays, s.other_pages,
-                                reloaded))
+                copy.write_row((idx, source.key, kind, source.size, source.mtime_ns,
+                                source.etag, s.sha256, s.read, s.rejected, s.song_plays,
+                                s.other_pages, reloaded))
         # Statistics of this batch, not of whatever the table held when last analyzed: the
         # transform's joins are planned from them (autovacuum is off on staging).
         cur.execute(sql.SQL("ANALYZE {}, {}").format(sql.Identifier(slot, table),

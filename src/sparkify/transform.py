@@ -69,7 +69,7 @@ def _found_duplicates(run: _Run, cur: psycopg.Cursor) -> None:
     wanted: dict[int, set[int]] = {}
     for idx, line in duplicates:
         wanted.setdefault(idx, set()).add(line)
-    raw = {idx: read_lines(run.batch[idx][0].path, lines) for idx, lines in wanted.items()}
+    raw = {idx: read_lines(run.batch[idx][0].key, lines) for idx, lines in wanted.items()}
     copy_sql = slot_sql("COPY staging.rejects (file_idx, line, raw, reason, reason_code) "
                         "FROM STDIN", run.slot)
     with run.cur.copy(copy_sql) as copy:
@@ -113,7 +113,7 @@ def transform_batch(conn: psycopg.Connection, slot: str, batch: Batch,
             broken = run.sql("verify_batch_keys").fetchone()
             if broken and broken[0]:
                 raise SparkifyError(f"{broken[0]} rows of the batch starting with "
-                                    f"{batch[0][0].path} reference missing dimension rows; "
+                                    f"{batch[0][0].key} reference missing dimension rows; "
                                     "nothing of it was loaded")
         totals = one(run.sql("batch_totals"))
     read, loaded, song_plays, other_pages, rejected, files = totals

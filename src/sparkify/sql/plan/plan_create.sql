@@ -1,4 +1,4 @@
--- The files found under the data root (COPY-ed in by the loader, in path order), and those of
+-- The files (or objects) found under the data root (COPY-ed in by the loader, in path order), and those of
 -- them to load, cut into batches. Temporary: they belong to one load's session. Held in the
 -- database rather than in Python, so a load's memory does not grow with the number of files.
 CREATE TEMP TABLE found (
@@ -6,7 +6,8 @@ CREATE TEMP TABLE found (
     path        text NOT NULL,
     kind        text NOT NULL,
     size_bytes  bigint NOT NULL,
-    mtime_ns    bigint NOT NULL
+    mtime_ns    bigint NOT NULL,  -- a file's mtime; an object's last-modified time
+    etag        text              -- an object's ETag (NULL for a local file)
 );
 
 CREATE TEMP TABLE todo (
@@ -16,5 +17,6 @@ CREATE TEMP TABLE todo (
     kind        text NOT NULL,
     size_bytes  bigint NOT NULL,
     mtime_ns    bigint NOT NULL,
+    etag        text,
     reloaded    boolean NOT NULL  -- replaces an earlier version of the file
 );

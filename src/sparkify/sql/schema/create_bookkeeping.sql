@@ -1,11 +1,13 @@
--- One row per file loaded: what it was (size, mtime, hash) and what became of its records.
+-- One row per file loaded: what it was (size, mtime, ETag, hash) and what became of its
+-- records. `path` is the file's absolute path, or an object's URL (s3://bucket/key).
 -- records_read = records_loaded + rejected, always.
 CREATE TABLE IF NOT EXISTS sparkify.manifest (
     file_id         integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     path            text NOT NULL UNIQUE,
     kind            text NOT NULL CHECK (kind IN ('song', 'log')),
     size_bytes      bigint NOT NULL,
-    mtime_ns        bigint NOT NULL,
+    mtime_ns        bigint NOT NULL,  -- a file's mtime; an object's last-modified time
+    etag            text,             -- an object's ETag; NULL for a local file
     sha256          text NOT NULL,
     records_read    integer NOT NULL,
     records_loaded  integer NOT NULL,
@@ -15,6 +17,7 @@ CREATE TABLE IF NOT EXISTS sparkify.manifest (
     loaded_at       timestamptz NOT NULL DEFAULT now(),
     CHECK (records_read = records_loaded + rejected)
 );
+ALTER TABLE sparkify.manifest ADD COLUMN IF NOT EXISTS etag text;  -- made before object stores
 
 -- Records that could not be loaded, with the reason; replaced when their file is reloaded.
 CREATE TABLE IF NOT EXISTS sparkify.rejects (

@@ -9,6 +9,7 @@ CREATE UNLOGGED TABLE IF NOT EXISTS staging.files (
     kind          text NOT NULL,
     size_bytes    bigint NOT NULL,
     mtime_ns      bigint NOT NULL,
+    etag          text,
     sha256        text NOT NULL,
     records_read  integer NOT NULL,
     rejected      integer NOT NULL,
@@ -17,6 +18,7 @@ CREATE UNLOGGED TABLE IF NOT EXISTS staging.files (
     reloaded      boolean NOT NULL,   -- the manifest knew this path: replace its facts
     file_id       integer             -- set from the manifest by register_files.sql
 );
+ALTER TABLE staging.files ADD COLUMN IF NOT EXISTS etag text;
 CREATE UNLOGGED TABLE IF NOT EXISTS staging.songs (
     file_idx          integer NOT NULL,
     line              integer NOT NULL,

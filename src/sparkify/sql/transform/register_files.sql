@@ -1,9 +1,9 @@
 -- Record the batch's files in the manifest (new path: new row; changed file: same file_id, new
 -- facts), then let staging rows find their file_id.
 INSERT INTO sparkify.manifest AS m
-    (path, kind, size_bytes, mtime_ns, sha256, records_read, records_loaded, song_plays,
+    (path, kind, size_bytes, mtime_ns, etag, sha256, records_read, records_loaded, song_plays,
      other_pages, rejected)
-SELECT path, kind, size_bytes, mtime_ns, sha256, records_read, records_read - rejected,
+SELECT path, kind, size_bytes, mtime_ns, etag, sha256, records_read, records_read - rejected,
        song_plays, other_pages, rejected
 FROM staging.files
 ORDER BY file_idx
@@ -11,6 +11,7 @@ ON CONFLICT (path) DO UPDATE SET
     kind = excluded.kind,
     size_bytes = excluded.size_bytes,
     mtime_ns = excluded.mtime_ns,
+    etag = excluded.etag,
     sha256 = excluded.sha256,
     records_read = excluded.records_read,
     records_loaded = excluded.records_loaded,

@@ -1,0 +1,80 @@
+"""An S3 server that checks credentials (moto's IAM): a refused key, a wrong secret and a user
+allowed nothing each end a load in one line, exit 2, with no secret in it."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import s3_server
+from click.testing import CliRunner
+from helpers import event
+
+from sparkify.cli import cli
+
+BUCKET = "sparkify-private"
+ROOT = f"s3://{BUCKET}/data"
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    """(server, users) where `admin` may do anything and `nobody` nothing."""
+    server = s3_server.start(tmp_path_factory.mktemp("moto-auth") / "requests.log",
+                             auth_after=3)
+    users = s3_server.make_users(server)
+    client = server.client(*users["admin"])
+    client.create_bucket(Bucket=BUCKET)
+    client.put_object(Bucket=BUCKET, Key="data/log_data/a.json",
+                      Body=json.dumps(event()).encode())
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL_S3", "SPARKIFY_ANON"):
+            patch.delenv(name, raising=False)
+        patch.setenv("AWS_ENDPOINT_URL", server.url)
+        patch.setenv("AWS_DEFAULT_REGION", s3_server.REGION)
+        # no instance metadata service: credentials come from here or nowhere, and no request
+        # leaves the loopback
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        patch.setenv("AWS_CONFIG_FILE", os.devnull)
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        yield users
+    server.stop()
+
+
+def load_as(key: str, secret: str):
+    env = {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
+    return CliRunner().invoke(cli, ["load", ROOT, "--no-check", "--json"], env=env,
+                              catch_exceptions=False)
+
+
+def one_line(done, secret: str) -> str:
+    lines = done.stderr.strip().splitlines()
+    assert done.exit_code == 2, done.output
+    assert len(lines) == 1 and lines[0].startswith("sparkify: error: "), done.stderr
+    assert secret not in done.output
+    return lines[0]
+
+
+@pytest.mark.parametrize("who, words", [
+    ("unknown key", ("refused the credentials", "AWS_ACCESS_KEY_ID")),
+    ("wrong secret", ("refused the credentials", "AWS_SECRET_ACCESS_KEY")),
+    ("nobody", ("access denied", ROOT)),
+    ("lister", ("access denied", f"{ROOT}/log_data/a.json")),  # lists, then may not read
+])
+def test_credentials_the_store_refuses_end_in_one_line_without_the_secret(keys, settings,
+                                                                          who, words):
+    if who == "unknown key":
+        key, secret = "AKIAUNKNOWNKEY000000", "an-unknown-secret-value"
+    elif who == "wrong secret":
+        key, secret = keys["admin"][0], "a-wrong-secret-value"
+    else:
+        key, secret = keys[who]
+    line = one_line(load_as(key, secret), secret)
+    for word in words:
+        assert word in line
+
+
+def test_the_admin_key_loads_from_the_same_server(keys, settings):
+    done = load_as(*keys["admin"])
+    assert done.exit_code == 0, done.output
+    assert '"song_plays": 1' in done.stdout
