@@ -2,7 +2,10 @@
 
     python create_tables.py
 
-Uses the server `sparkify` uses: DATABASE_URL when set, else the embedded PostgreSQL.
+Uses the server `sparkify` uses: DATABASE_URL when set, else the embedded PostgreSQL. On a
+server of your own the database itself is kept (your role may not be able to create it again):
+the project's tables, views and bookkeeping in it are dropped and recreated, in one
+transaction, after checking that the role may do so.
 """
 
 import sys
@@ -10,17 +13,16 @@ import sys
 import psycopg
 
 from sparkify.config import load_settings
-from sparkify.db import connect, database_name, ensure_database
+from sparkify.db import database_name
 from sparkify.errors import SparkifyError
+from sparkify.schema import rebuilding
 from sql_queries import create_table_queries, drop_table_queries
 
 
 def create_database():
-    """Drop and recreate the database; return a cursor and connection to it."""
-    settings = load_settings()
-    ensure_database(settings, drop=True)
-    conn = connect(settings, autocommit=True)
-    return conn.cursor(), conn
+    """Start from an empty database: a context giving a connection to it, one transaction in
+    which the drops and creates that follow land together (or not at all)."""
+    return rebuilding(load_settings())
 
 
 def drop_tables(cur, conn):
@@ -35,8 +37,8 @@ def create_tables(cur, conn):
 
 def main():
     try:
-        cur, conn = create_database()
-        with conn:
+        with create_database() as conn:
+            cur = conn.cursor()
             drop_tables(cur, conn)
             create_tables(cur, conn)
     except SparkifyError as exc:
@@ -46,7 +48,9 @@ def main():
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"create_tables.py: error: database error: {first}", file=sys.stderr)
         sys.exit(2)
-    print(f"created database {database_name(load_settings())} and its tables")
+    settings = load_settings()
+    what = "emptied database" if settings.external else "created database"
+    print(f"{what} {database_name(settings)} and its tables")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,15 @@ SAMPLE_TEMPLATE = "sparkify_test_sample"
 _counter = itertools.count()
 
 
+def _external() -> bool:
+    return bool(os.environ.get("DATABASE_URL") or os.environ.get("SPARKIFY_TEST_SERVER"))
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("embedded") and _external():
+        pytest.skip("exercises only the embedded server (this pass runs on a server of its own)")
+
+
 def _settings(database: str | None = None) -> Settings:
     base = load_settings()
     return Settings(home=base.home, database_url=base.database_url, database=database,
@@ -39,6 +48,13 @@ def pg_server(tmp_path_factory):
     """Environment of a running server: SPARKIFY_HOME (embedded) or DATABASE_URL (external)."""
     saved = os.environ.get("SPARKIFY_HOME")
     server = None
+    pg15 = None
+    if os.environ.get("SPARKIFY_TEST_SERVER") == "pg15" and not os.environ.get("DATABASE_URL"):
+        # the second pass: a real PostgreSQL 15 over TCP with scram passwords (tests/pg15.py)
+        from pg15 import Pg15Server
+
+        pg15 = Pg15Server().start()
+        os.environ["DATABASE_URL"] = pg15.url()
     if not os.environ.get("DATABASE_URL"):
         home = tmp_path_factory.mktemp("sparkify-home")
         os.environ["SPARKIFY_HOME"] = str(home)
@@ -61,6 +77,9 @@ def pg_server(tmp_path_factory):
                                         " WHERE datname LIKE 'sparkify_test%'").fetchall():
                 conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(
                     sql.Identifier(name)))
+    if pg15 is not None:
+        pg15.stop()
+        os.environ.pop("DATABASE_URL", None)
     if server is not None:
         server.stop()
         if server.server_dir != server.home / "server":

@@ -169,6 +169,7 @@ def test_an_unreachable_database_is_one_line_and_exit_2(tmp_path):
     assert "s3cret" not in result.stderr
 
 
+@pytest.mark.embedded
 def test_database_url_names_the_server_and_no_embedded_one_starts(settings, pg_server, tmp_path):
     url = EmbeddedServer(pg_server.home).url(settings.database)
     home = tmp_path / "unused-home"
@@ -215,6 +216,7 @@ def test_db_url_never_prints_the_password(url):
     assert "db.example.com" in out and "analyst" in out and "warehouse" in out
 
 
+@pytest.mark.embedded
 def test_db_url_of_the_embedded_server_reaches_it(settings):
     url = invoke("db", "url").stdout.strip()
     import psycopg
@@ -308,6 +310,7 @@ def test_load_on_a_terminal_shows_progress_then_the_summary(settings, tmp_path):
     assert "Rows in the star" in text and "songplays" in text
 
 
+@pytest.mark.embedded
 @pytest.mark.parametrize("args", [("db", "start"), ("status",), ("db", "url")])
 def test_a_sparkify_home_that_is_a_file_is_one_line_and_exit_2(tmp_path, args):
     home = tmp_path / "home"
@@ -356,6 +359,7 @@ def test_pg_variables_name_the_server_and_the_database():
     assert result.stdout.strip() == "dbname=analytics"  # libpq adds the PG* host itself
 
 
+@pytest.mark.embedded
 def test_a_server_that_ends_the_connection_mid_load_is_one_line_with_where_to_look(settings,
                                                                                    tmp_path):
     """A full disk or a crash ends the load's connection: say so, and where the log is."""

@@ -10,18 +10,20 @@ from pathlib import Path
 
 import click
 import psycopg
+from psycopg.conninfo import make_conninfo
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import status as status_mod
+from .access import grant_read
 from .checks import DEFAULT_MAX_REJECT_SHARE, CheckResult, all_passed, run_checks
 from .checks import report as checks_report
 from .config import load_settings
 from .db import connect, database_name, ensure_database, redact, server_conninfo
 from .errors import OptionError, SparkifyError
 from .load import LoadResult, load
-from .schema import create_all
+from .schema import create_all, rebuild
 from .server import EmbeddedServer
 from .store import ANON_VARIABLE
 
@@ -91,7 +93,10 @@ def cli(verbose: bool) -> None:
 
 
 @cli.command()
-@click.option("--drop", is_flag=True, help="Drop the database first: every loaded row is lost.")
+@click.option("--drop", is_flag=True,
+              help="Start from empty: every loaded row is lost. On a server of your own "
+                   "(DATABASE_URL) the database is kept and only the project's tables, views "
+                   "and bookkeeping in it are dropped.")
 def init(drop: bool) -> None:
     """Create the database and its tables (existing ones are kept unless --drop).
 
@@ -100,11 +105,15 @@ def init(drop: bool) -> None:
       sparkify init --drop
     """
     settings = load_settings()
-    ensure_database(settings, drop=drop)
-    with connect(settings, autocommit=True) as conn:
-        create_all(conn)
+    if drop:
+        rebuild(settings)  # one transaction: all rebuilt, or nothing
+    else:
+        ensure_database(settings)
+        with connect(settings, autocommit=True) as conn:
+            create_all(conn)
+    emptied = " (emptied and recreated)" if settings.external else " (dropped and recreated)"
     console.print(f"database [bold]{database_name(settings)}[/] is ready"
-                  + (" (dropped and recreated)" if drop else ""))
+                  + (emptied if drop else ""))
 
 
 @cli.command("load")
@@ -205,6 +214,9 @@ def status(as_json: bool) -> None:
         click.echo(json.dumps(report, default=str))
         return
     console.print(f"server: {report['server']}  database: {report['database']}")
+    if not report["exists"]:
+        console.print("[yellow]no such database yet: run `sparkify init` or `sparkify load`")
+        return
     if not report["initialised"]:
         console.print("[yellow]no tables yet: run `sparkify init` or `sparkify load`")
         return
@@ -270,15 +282,43 @@ def db_status() -> None:
 
 
 @db.command("url")
-def db_url() -> None:
+@click.option("--user", help="Connect as this role instead (a reader, say).")
+def db_url(user: str | None) -> None:
     """Print the connection URL of the server in use, without any password.
+
+    Starts nothing: the embedded server's URL is printed whether it runs or not.
 
     \b
     Example:
       psql "$(sparkify db url)"
+      DATABASE_URL="$(sparkify db url --user analyst)" sparkify report
     """
     settings = load_settings()
-    click.echo(redact(server_conninfo(settings)))
+    conninfo = server_conninfo(settings, start=False)
+    if user:
+        conninfo = make_conninfo(conninfo, user=user)
+    click.echo(redact(conninfo))
+
+
+@cli.command("grant-read")
+@click.argument("role")
+def grant_read_command(role: str) -> None:
+    """Let ROLE read the warehouse (analysts, a BI tool) and write nothing.
+
+    SELECT on the star, events, user_song_plays, the analytics views and the bookkeeping
+    (sparkify.manifest, sparkify.rejects), EXECUTE on the analytics functions, and the same on
+    what later loads create. On the embedded server a missing ROLE is created (LOGIN, no
+    password, reached through the server's socket only); on a server of yours it must exist.
+
+    \b
+    Example:
+      sparkify grant-read analyst
+      DATABASE_URL="$(sparkify db url --user analyst)" sparkify report
+    """
+    settings = load_settings()
+    created = grant_read(settings, role)
+    console.print(("created role " if created else "role ") + f"[bold]{role}[/] may now read "
+                  f"database [bold]{database_name(settings)}[/] and write nothing")
 
 
 def _share(ctx: click.Context, param: click.Parameter, value: str) -> float:

@@ -59,29 +59,59 @@ def redact(conninfo: str) -> str:
     return make_conninfo("", **params)
 
 
+MIN_SERVER_VERSION = 150000  # PostgreSQL 15: every statement of sql/ runs there (README)
+
+
 def connect(settings: Settings, database: str | None = None,
             autocommit: bool = False) -> psycopg.Connection:
     conninfo = server_conninfo(settings, database)
     try:
-        return psycopg.connect(conninfo, autocommit=autocommit)
+        conn = psycopg.connect(conninfo, autocommit=autocommit)
     except psycopg.OperationalError as exc:
-        # libpq's message names the socket or host it tried, then a hint: keep both, on one line
-        reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-        reason = reason.removeprefix("connection failed: ") or type(exc).__name__
-        if "does not exist" in reason and "database" in reason:
-            raise SparkifyError(
-                f"database {database or database_name(settings)!r} does not exist; "
-                "run `sparkify init` (or `python create_tables.py`) first"
-            ) from exc
-        hint = ("check DATABASE_URL (or the PG* variables)" if settings.external
-                else "try `sparkify db start`")
+        raise _connect_error(settings, conninfo, database, exc) from exc
+    version = conn.info.server_version
+    if version < MIN_SERVER_VERSION:
+        conn.close()
         raise SparkifyError(
-            f"cannot reach the database ({redact(conninfo)}): {reason}; {hint}") from exc
+            f"the server is PostgreSQL {version // 10000}.{version % 10000}; sparkify needs "
+            f"{MIN_SERVER_VERSION // 10000} or newer ({redact(conninfo)})")
+    return conn
+
+
+class DatabaseMissing(SparkifyError):
+    """The server is reachable but the database is not there."""
+
+
+def _connect_error(settings: Settings, conninfo: str, database: str | None,
+                   exc: psycopg.OperationalError) -> SparkifyError:
+    # libpq's message names the socket or host it tried, then a hint: keep both, on one line
+    reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    reason = reason.removeprefix("connection failed: ") or type(exc).__name__
+    if "does not exist" in reason and "database" in reason:
+        return DatabaseMissing(
+            f"database {database or database_name(settings)!r} does not exist; "
+            "run `sparkify init` (or `python create_tables.py`) first")
+    if "password authentication failed" in reason:
+        return SparkifyError(f"the server refused the password ({redact(conninfo)}); "
+                             "check DATABASE_URL, PGPASSWORD or ~/.pgpass")
+    hint = ("check DATABASE_URL (or the PG* variables)" if settings.external
+            else "try `sparkify db start`")
+    return SparkifyError(f"cannot reach the database ({redact(conninfo)}): {reason}; {hint}")
 
 
 def ensure_database(settings: Settings, database: str | None = None, drop: bool = False) -> None:
-    """Create the project's database when absent (drop it first with `drop`)."""
+    """Create the project's database when absent (drop it first with `drop`).
+
+    A database that exists is only connected to: a role that owns it needs neither CREATEDB
+    nor access to the `postgres` maintenance database.
+    """
     database = database or database_name(settings)
+    if not drop:
+        try:
+            connect(settings, database).close()
+            return
+        except DatabaseMissing:
+            pass
     with connect(settings, "postgres", autocommit=True) as conn:
         if drop:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
@@ -92,6 +122,11 @@ def ensure_database(settings: Settings, database: str | None = None, drop: bool 
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
             except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
                 pass  # created by a concurrent command (which of the two errors depends on timing)
+            except psycopg.errors.InsufficientPrivilege as exc:
+                raise SparkifyError(
+                    f"database {database!r} does not exist and role {conn.info.user!r} may not "
+                    "create it (no CREATEDB); have an administrator run "
+                    f"CREATE DATABASE {database} OWNER {conn.info.user}") from exc
 
 
 # sql/ holds a folder per stage of the data flow; a statement's name is unique across them, so

@@ -16,9 +16,17 @@ from dataclasses import dataclass, field
 import psycopg
 
 from . import schema
+from .access import require_writer
 from .config import Settings
 from .db import connect, ensure_database, one, read_sql
-from .finish import analytics_indexes_missing, drop_analytics_indexes, finish, play_counts_paused
+from .finish import (
+    analytics_indexes_missing,
+    drop_analytics_indexes,
+    finish,
+    foreign_keys_paused,
+    pause_foreign_keys,
+    play_counts_paused,
+)
 from .plan import (
     BATCH_BYTES,
     BATCH_FILES,
@@ -79,6 +87,7 @@ def load(settings: Settings, root: Root, full_refresh: bool = False,
     result = LoadResult(data_root=describe_root(root))
     ensure_database(settings)
     with connect(settings, autocommit=True) as conn:
+        require_writer(conn, settings)  # a reader role: one line, before anything is written
         _take_load_lock(conn, notify)  # first: two loads must not create the tables at once
         if schema.is_created(conn):
             schema.create_tables(conn)  # adds what a newer version defines; views stay as they are
@@ -93,6 +102,9 @@ def load(settings: Settings, root: Root, full_refresh: bool = False,
         if on_plan:
             on_plan(work.files, work.bytes)
         bulk = _is_bulk(conn, work, options)
+        if not verify_references and (bulk or foreign_keys_paused(conn)):
+            pause_foreign_keys(conn)  # per-row triggers cannot be turned off: drop the keys
+            verify_references = True
         build_indexes = bulk or analytics_indexes_missing(conn)  # missing: a load cut short
         if bulk:
             drop_analytics_indexes(conn)
@@ -193,7 +205,8 @@ def _skip_reference_triggers(conn: psycopg.Connection) -> bool:
 
     The per-row triggers cost more than the rest of the insert. Turning them off needs a role
     allowed to set session_replication_role (a superuser, as on the embedded server);
-    elsewhere they stay on and the set-based check is skipped.
+    elsewhere a bulk load drops the foreign keys instead (finish.pause_foreign_keys), and a
+    small load keeps the triggers and skips the set-based check.
     """
     try:
         conn.execute("SET session_replication_role = replica")

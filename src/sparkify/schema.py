@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 
 import psycopg
 
-from .db import one, read_sql
-from .tables import STAGING_SCHEMAS, STAR_TABLES, create_files, drop_statements
+from . import access
+from .config import Settings
+from .db import DatabaseMissing, connect, ensure_database, one, read_sql
+from .errors import SparkifyError
+from .tables import SCHEMAS, STAGING_SCHEMAS, STAR_TABLES, WAREHOUSE, create_files, drop_statements
 
 # The loader stages a batch in one schema while it transforms the previous one from the other
 # (see stage.py). Both hold the same tables: the SQL names `staging`, and slot_sql() points a
@@ -64,6 +69,57 @@ def create_all(conn: psycopg.Connection) -> None:
 def drop_all(conn: psycopg.Connection) -> None:
     for statement in DROP_STATEMENTS:
         conn.execute(statement)
+
+
+@contextlib.contextmanager
+def rebuilding(settings: Settings) -> Iterator[psycopg.Connection]:
+    """A connection, one transaction, in which the caller drops and recreates the warehouse:
+    "start from empty", as `init --drop` and create_tables.py promise. Reader roles
+    (access.grant_read) get their grants again before it commits.
+
+    The embedded server's database is dropped and created again. A server of the user's keeps
+    its database, which the role may not be able to create again: only the project's objects
+    in it are dropped, once it is known that the role may create them again.
+    """
+    if settings.external:
+        ensure_database(settings)
+        conn = connect(settings)
+        _check_can_rebuild(conn)
+        keep = access.readers(conn)
+    else:
+        keep = _readers_of_existing(settings)
+        ensure_database(settings, drop=True)
+        conn = connect(settings)
+    with conn:
+        yield conn
+        for role in keep:
+            access.apply_read_grants(conn, role)
+
+
+def rebuild(settings: Settings) -> None:
+    """Drop and recreate every table and view of the warehouse (`init --drop`)."""
+    with rebuilding(settings) as conn:
+        drop_all(conn)
+        create_all(conn)
+
+
+def _check_can_rebuild(conn: psycopg.Connection) -> None:
+    blockers = conn.execute(read_sql("rebuild_blockers"), {
+        "schemas": list(SCHEMAS), "tables": [t.qualified for t in WAREHOUSE]}).fetchall()
+    if blockers:
+        role = conn.info.user
+        conn.close()
+        missing = "; ".join(f"{needs} on {obj}" for obj, needs in blockers)
+        raise SparkifyError(f"role {role!r} cannot rebuild the warehouse, nothing was dropped: "
+                            f"it lacks {missing}")
+
+
+def _readers_of_existing(settings: Settings) -> list[str]:
+    try:
+        with connect(settings, autocommit=True) as conn:
+            return access.readers(conn)
+    except DatabaseMissing:
+        return []
 
 
 def is_created(conn: psycopg.Connection) -> bool:

@@ -120,6 +120,9 @@ class EmbeddedServer:
         return {"pid": pid, "socket_dir": lines[4].strip(), "port": int(lines[3])}
 
     def url(self, database: str) -> str:
+        """Where the server is (or will be) reached; starts nothing."""
+        if self.home.exists() and not self.home.is_dir():
+            raise self._home_error("Not a directory")
         info = self.running_info()
         socket_dir = info["socket_dir"] if info else str(self.socket_dir())
         port = info["port"] if info else PORT
@@ -135,8 +138,7 @@ class EmbeddedServer:
         try:
             self.home.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise SparkifyError(f"cannot use SPARKIFY_HOME={self.home}: {exc.strerror}; point it "
-                                "at a folder you can write (or set DATABASE_URL)") from exc
+            raise self._home_error(exc.strerror) from exc
         with self._lock():
             if self.running_info():  # another command started it while we waited
                 return
@@ -144,6 +146,10 @@ class EmbeddedServer:
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb(bin_dir)
             self._start(bin_dir)
+
+    def _home_error(self, reason: str | None) -> SparkifyError:
+        return SparkifyError(f"cannot use SPARKIFY_HOME={self.home}: {reason}; point it at a "
+                             "folder you can write (or set DATABASE_URL)")
 
     def stop(self) -> bool:
         """Stop the server; False when it was not running."""

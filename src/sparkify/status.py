@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from . import schema
 from .config import Settings
-from .db import connect, database_name, ensure_database, one, redact, server_conninfo
+from .db import DatabaseMissing, connect, database_name, one, redact, server_conninfo
 from .tables import STATUS_TABLES
 
 
 def collect(settings: Settings) -> dict:
-    ensure_database(settings)
+    """Read only: a missing database is reported, not created (a reader role may run this)."""
     report: dict = {
         "server": "external" if settings.external else "embedded",
         "url": redact(server_conninfo(settings)),
         "database": database_name(settings),
+        "exists": True,
     }
-    with connect(settings, autocommit=True) as conn:
+    try:
+        conn = connect(settings, autocommit=True)
+    except DatabaseMissing:
+        report.update(exists=False, initialised=False)
+        return report
+    with conn:
         report["initialised"] = schema.is_created(conn)
         if not report["initialised"]:
             return report

@@ -113,6 +113,7 @@ FOREIGN_KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("songs", "artist_id", "artists", "artist_id"),
 )
 
+REFERENCING_TABLES = tuple(dict.fromkeys(table for table, _, _, _ in FOREIGN_KEYS))
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ class Table:
 
 
 _BOOKKEEPING = (Table("sparkify", "manifest", "create_bookkeeping"),
-                Table("sparkify", "rejects", "create_bookkeeping"))
+                Table("sparkify", "rejects", "create_bookkeeping"),
+                Table("sparkify", "paused_constraints", "create_bookkeeping", loaded=False))
 # user_song_plays is kept from songplays by triggers (create_user_song_plays.sql), not loaded.
 _DERIVED = {"user_song_plays": Table("public", "user_song_plays", "create_user_song_plays",
                                      loaded=False)}

@@ -3,7 +3,7 @@
 -- The reject's raw line is the duplicate's JSON; a raw line that is not JSON finds nothing.
 WITH duplicates AS (
     SELECT path, line_number,
-           CASE WHEN raw IS JSON OBJECT THEN raw::jsonb END AS record
+           sparkify.json_object_or_null(raw) AS record
     FROM sparkify.rejects
     WHERE reason_code = {{reject_code(duplicate)}}
 )

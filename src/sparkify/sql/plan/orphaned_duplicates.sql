@@ -1,13 +1,17 @@
 -- Files holding a record rejected as a duplicate whose original is gone: the file that held
 -- the original was reloaded without it. Reloading these files brings the event back.
-SELECT DISTINCT r.path
-FROM sparkify.rejects r
-WHERE r.reason_code = {{reject_code(duplicate)}}
-  AND r.raw IS JSON OBJECT
+WITH duplicates AS (
+    SELECT path, sparkify.json_object_or_null(raw) AS record
+    FROM sparkify.rejects
+    WHERE reason_code = {{reject_code(duplicate)}}
+)
+SELECT DISTINCT d.path
+FROM duplicates d
+WHERE d.record IS NOT NULL
   AND NOT EXISTS (
       SELECT FROM public.events e
-      WHERE e.session_id = (r.raw::jsonb ->> 'sessionId')::integer
-        AND e.item_in_session = (r.raw::jsonb ->> 'itemInSession')::integer
+      WHERE e.session_id = (d.record ->> 'sessionId')::integer
+        AND e.item_in_session = (d.record ->> 'itemInSession')::integer
         AND e.event_time = timestamptz 'epoch'
-                           + (r.raw::jsonb ->> 'ts')::bigint * interval '1 millisecond')
-ORDER BY r.path;
+                           + (d.record ->> 'ts')::bigint * interval '1 millisecond')
+ORDER BY d.path;

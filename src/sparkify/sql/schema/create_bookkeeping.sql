@@ -40,3 +40,27 @@ SET reason_code = CASE WHEN reason = {{reject_reason(duplicate)}} THEN {{reject_
                        ELSE {{reject_code(legacy)}} END
 WHERE reason_code IS NULL;
 ALTER TABLE sparkify.rejects ALTER COLUMN reason_code SET NOT NULL;
+
+-- A reject's raw line as a JSON object, or NULL when it is not one (broken JSON, an array, a
+-- text jsonb cannot hold). `raw IS JSON OBJECT` says the same from PostgreSQL 16 on; this
+-- works on 15 too.
+CREATE OR REPLACE FUNCTION sparkify.json_object_or_null(raw text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    RETURN CASE WHEN jsonb_typeof(raw::jsonb) = 'object' THEN raw::jsonb END;
+EXCEPTION WHEN data_exception THEN
+    RETURN NULL;
+END
+$$;
+
+-- Foreign keys a bulk load dropped because its role may not turn off their per-row triggers
+-- (session_replication_role needs a superuser): added again when the load finishes, NOT VALID
+-- and then validated, one set-based check. A row left here means a load was cut short; the
+-- next load adds the key back.
+CREATE TABLE IF NOT EXISTS sparkify.paused_constraints (
+    table_schema     text NOT NULL,
+    table_name       text NOT NULL,
+    constraint_name  text NOT NULL,
+    definition       text NOT NULL,  -- pg_get_constraintdef: FOREIGN KEY (…) REFERENCES …
+    PRIMARY KEY (table_schema, table_name, constraint_name)
+);
