@@ -19,15 +19,31 @@ run: install
 	@if [ ! -d data ]; then $(BIN)/sparkify generate data --demo; fi
 	$(BIN)/sparkify load data
 
-# The browser tests need Debian's chromium: installed here when missing and we are root.
+PG15 := /usr/lib/postgresql/15/bin/postgres
+
+# The suite runs twice: on the embedded PostgreSQL 18, then on Debian's PostgreSQL 15 started on
+# a loopback port with scram passwords (tests/pg15.py). Debian packages the tests need, when
+# missing and we are root: chromium (the browser tests; skipped without it) and postgresql-15.
 test: install
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing chromium for the browser tests"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-			|| echo "could not install chromium: the browser tests will be skipped"; \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -x $(PG15) ] || missing="$$missing postgresql-15"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing$$missing for the tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			$$missing >/dev/null) || echo "could not install$$missing"; \
 	fi
 	$(MAKE) lint
 	$(BIN)/pytest -q
+	@if [ -x $(PG15) ]; then \
+		echo "the suite again, on PostgreSQL 15"; \
+		SPARKIFY_TEST_SERVER=pg15 $(BIN)/pytest -q; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "postgresql-15 is missing and could not be installed"; exit 1; \
+	else \
+		echo "postgresql-15 is not installed (needs root: apt-get install postgresql-15):" \
+			"the PostgreSQL 15 pass is skipped"; \
+	fi
 
 # ruff (style, bugs, complexity) and mypy (types of src/): both clean, and run by `make test`
 lint: install

@@ -112,7 +112,16 @@ def ensure_database(settings: Settings, database: str | None = None, drop: bool 
             return
         except DatabaseMissing:
             pass
-    with connect(settings, "postgres", autocommit=True) as conn:
+    try:
+        maintenance = connect(settings, "postgres", autocommit=True)
+    except SparkifyError as exc:
+        if drop:
+            raise
+        raise SparkifyError(
+            f"database {database!r} does not exist, and creating it needs the `postgres` "
+            f"maintenance database, which this role cannot reach: have an administrator run "
+            f"CREATE DATABASE {database} OWNER <your role>") from exc
+    with maintenance as conn:
         if drop:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                 sql.Identifier(database)))

@@ -11,7 +11,7 @@ SELECT 'schema ' || n.nspname, 'ownership (it belongs to ' || pg_get_userbyid(n.
 FROM pg_namespace n
 WHERE n.nspname = ANY (%(schemas)s::text[]) AND NOT pg_has_role(n.nspowner, 'MEMBER')
 UNION ALL
-SELECT 'table ' || c.oid::regclass, 'ownership (it belongs to ' || pg_get_userbyid(c.relowner) || ')'
+SELECT 'table ' || t.name, 'ownership (it belongs to ' || pg_get_userbyid(c.relowner) || ')'
 FROM unnest(%(tables)s::text[]) AS t (name)
 JOIN pg_class c ON c.oid = to_regclass(t.name)
 WHERE NOT pg_has_role(c.relowner, 'MEMBER');
