@@ -212,9 +212,11 @@ def test_a_reader_reads_everything_and_writes_nothing(loaded, tmp_path):
         assert conn.execute("SELECT count(*) FROM events").fetchone()[0] > 0
         assert conn.execute("SELECT count(*) FROM sparkify.rejects").fetchone()[0] >= 0
         assert conn.execute("SELECT count(*) FROM popular_songs").fetchone()[0] > 0
-        for write in ("DELETE FROM songplays", "INSERT INTO users (user_id, level, last_seen_at)"
-                      " VALUES (0, 'free', now())", "CREATE TABLE public.mine (x int)",
-                      "SELECT count(*) FROM staging.events", "TRUNCATE sparkify.manifest"):
+        refused = ("DELETE FROM songplays",
+                   "INSERT INTO users (user_id, level, last_seen_at) VALUES (0, 'free', now())",
+                   "CREATE TABLE public.mine (x int)", "SELECT count(*) FROM staging.events",
+                   "TRUNCATE sparkify.manifest", "CREATE SCHEMA mine")
+        for write in refused:
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(write)
 
