@@ -283,3 +283,21 @@ def test_a_bulk_load_without_replication_role_keeps_every_foreign_key(roles, sam
         assert conn.execute("SELECT count(*) FROM sparkify.paused_constraints").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM songplays").fetchone()[0] == 6820
     assert api.check(settings=settings).passed
+
+
+@pytest.mark.parametrize("given, shown", [
+    ("postgresql://u:s3cret@h:5432/db?sslmode=verify-full&sslrootcert=/ca.pem",
+     "postgresql://u@h:5432/db?sslmode=verify-full&sslrootcert=/ca.pem"),
+    ("postgresql://u@h/db?password=s3cret&sslmode=require", "postgresql://u@h/db?sslmode=require"),
+    ("postgresql://u@/db?host=/run/a%20b&password=s3cret", "postgresql://u@/db?host=/run/a%20b"),
+    ("host=h user=u password=s3cret sslmode=require", "host=h user=u sslmode=require"),
+    ("service=warehouse", "service=warehouse"),
+])
+def test_a_connection_string_is_printed_without_its_password(given, shown):
+    from psycopg.conninfo import conninfo_to_dict
+
+    from sparkify.db import redact
+
+    printed = redact(given)
+    assert "s3cret" not in printed
+    assert conninfo_to_dict(printed) == conninfo_to_dict(shown)  # the rest kept, libpq's reading

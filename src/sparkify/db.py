@@ -6,6 +6,7 @@ import functools
 import os
 from importlib import resources
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -41,22 +42,23 @@ def server_conninfo(settings: Settings, database: str | None = None, start: bool
 
 
 def redact(conninfo: str) -> str:
-    """The connection string without its password, fit to print."""
-    params = conninfo_to_dict(conninfo)
-    params.pop("password", None)
-    if conninfo.startswith(("postgresql://", "postgres://")) and "password" not in params:
-        # keep the URL form the user gave, only without the secret
-        from urllib.parse import urlsplit, urlunsplit
-
-        parts = urlsplit(conninfo)
-        if parts.password is not None:
-            host = parts.hostname or ""
-            if parts.port:
-                host += f":{parts.port}"
-            user = f"{parts.username}@" if parts.username else ""
-            parts = parts._replace(netloc=user + host)
-        return urlunsplit(parts)
-    return make_conninfo("", **params)
+    """The connection string without its password (in the user part or the query), fit to
+    print."""
+    if not conninfo.startswith(("postgresql://", "postgres://")):
+        params = conninfo_to_dict(conninfo)
+        params.pop("password", None)
+        return make_conninfo("", **params)
+    # keep the URL form the user gave, only without the secret
+    parts = urlsplit(conninfo)
+    if parts.password is not None:
+        host = parts.netloc.rpartition("@")[2]
+        user = f"{parts.netloc.partition(':')[0]}@" if parts.username is not None else ""
+        parts = parts._replace(netloc=user + host)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key == "password" for key, _ in query):
+        kept = [(key, value) for key, value in query if key != "password"]
+        parts = parts._replace(query=urlencode(kept, safe="/", quote_via=quote))
+    return urlunsplit(parts)
 
 
 MIN_SERVER_VERSION = 150000  # PostgreSQL 15: every statement of sql/ runs there (README)
