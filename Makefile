@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench bench-large bench-s3 clean
+.PHONY: install run test lint bench bench-large bench-s3 bench-external clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ bench-large: install
 # K = 10 loaded from a local S3 server (moto) and from disk, same run; the `s3` section.
 bench-s3: install
 	$(BIN)/python bench/s3.py --scale 10
+
+# K = 10 and 100 into Debian's PostgreSQL 15 as an owner-only role, beside the embedded server,
+# same run; the `external` section (needs postgresql-15: `make test` installs it as root).
+bench-external: install
+	$(BIN)/python bench/external.py --scales 10,100
 
 clean:
 	rm -rf $(VENV) .pytest_cache

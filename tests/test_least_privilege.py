@@ -204,10 +204,12 @@ def test_a_reader_reads_everything_and_writes_nothing(loaded, tmp_path):
     assert json.loads(status.stdout)["tables"]["songplays"] == 6820
     recommend = sparkify("recommend", "15", "--json", url=reader)
     assert recommend.returncode == 0, recommend.stderr
+    checked = sparkify("check", "--json", url=reader)
+    assert checked.returncode == 0 and json.loads(checked.stdout)["passed"], checked.stdout
     load = sparkify("load", "../shared/data/sparkify-sample", url=reader)
     assert load.returncode == 2
     assert_one_line(load, "may only read")
-    assert_no_secret(roles, granted, report, status, recommend, load)
+    assert_no_secret(roles, granted, report, status, recommend, checked, load)
     with psycopg.connect(reader, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone()[0] > 0
         assert conn.execute("SELECT count(*) FROM sparkify.rejects").fetchone()[0] >= 0

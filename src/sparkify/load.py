@@ -102,7 +102,8 @@ def load(settings: Settings, root: Root, full_refresh: bool = False,
         if on_plan:
             on_plan(work.files, work.bytes)
         bulk = _is_bulk(conn, work, options)
-        if not verify_references and (bulk or foreign_keys_paused(conn)):
+        if not verify_references and ((bulk and options.pause_foreign_keys)
+                                      or foreign_keys_paused(conn)):
             pause_foreign_keys(conn)  # per-row triggers cannot be turned off: drop the keys
             verify_references = True
         build_indexes = bulk or analytics_indexes_missing(conn)  # missing: a load cut short

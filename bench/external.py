@@ -1,0 +1,206 @@
+"""Loading into a server of one's own: PostgreSQL 15 as a least-privilege role, beside embedded.
+
+    python bench/external.py                  # K = 10 and 100 (make bench-external)
+    python bench/external.py --scales 1 --repeat 1
+
+The data of `sparkify generate --scale K` (bench/cache/data, shared with bench/run.py) is loaded,
+in the same run, on a fresh database each time:
+
+- embedded:    the embedded PostgreSQL 18 as its superuser (per-row foreign-key triggers off
+               through session_replication_role, the loader's set-based check instead);
+- pg15 owner:  Debian's PostgreSQL 15 on loopback (tests/pg15.py), as a role that owns its
+               database and nothing more: it may not set session_replication_role, so a bulk
+               load drops the foreign keys and adds them back NOT VALID, then VALIDATEs them;
+- pg15 owner, triggers: the same role keeping the per-row triggers (LoadOptions
+               pause_foreign_keys=False): what the set-based way is measured against.
+
+Each is `sparkify.api.load` in a process of its own, end to end (the checks apart). The figures
+go to the `external` section of bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import sys
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(REPO / "tests"))
+import pg15  # noqa: E402 - tests/pg15.py: a throwaway PostgreSQL 15 on a free port
+from harness.measure import Bench, log, run_measured  # noqa: E402 - bench/harness
+from harness.results import machine_facts, write_section  # noqa: E402
+from harness.roots import generated_root, root_facts  # noqa: E402
+
+SECTION = "external"
+OWNER = "sparkify_bench_owner"
+VARIANTS = ("embedded", "pg15 owner", "pg15 owner, triggers")
+
+# The load, in its own process: the options decide whether the foreign keys are paused.
+LOAD = """
+import json, sys
+from sparkify import api
+from sparkify.load import LoadOptions
+result = api.load(sys.argv[1], options=LoadOptions(pause_foreign_keys=sys.argv[2] == "pause"))
+print(json.dumps(result.to_dict()))
+"""
+
+
+class Pg15Owner:
+    """PostgreSQL 15 with an owner-only role: a fresh database of its own for each load."""
+
+    def __init__(self) -> None:
+        self.server = pg15.Pg15Server().start()
+        self.password = secrets.token_urlsafe(12)
+        with self.admin() as conn:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
+                                 "PASSWORD {}").format(sql.Identifier(OWNER),
+                                                       sql.Literal(self.password)))
+
+    def admin(self) -> psycopg.Connection:
+        return psycopg.connect(self.server.url(), autocommit=True)
+
+    def fresh(self, database: str) -> str:
+        """An empty database owned by the role, with the tables made by it; its URL."""
+        with self.admin() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(database)))
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(database), sql.Identifier(OWNER)))
+        url = self.server.url(OWNER, self.password, database)
+        from sparkify.config import Settings
+        from sparkify.db import connect
+        from sparkify.schema import create_all
+
+        settings = Settings(home=Path("unused"), database_url=url, database=None,
+                            data_root=Path("data"))
+        with connect(settings, autocommit=True) as conn:
+            create_all(conn)
+        return url
+
+    def facts(self) -> str:
+        with self.admin() as conn:
+            return str(conn.execute("SHOW server_version").fetchone()[0])
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def measure(args: list[str], env: dict[str, str]) -> dict:
+    m = run_measured(args, env)
+    if m.returncode != 0:
+        raise SystemExit(f"load failed: {m.stderr.strip()[-500:]}")
+    result = m.json()
+    return {"seconds": m.seconds, "peak_rss": m.peak_rss, "tables": result["tables"],
+            "events": result["events"]["read"]}
+
+
+def load_args(root: Path, mode: str) -> list[str]:
+    return [sys.executable, "-c", LOAD, str(root), mode]
+
+
+def bench_external(args: argparse.Namespace) -> dict:
+    bench = Bench.start(args.cache)
+    loadavg = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    owner = Pg15Owner()
+    runs: dict[int, dict[str, list[dict]]] = {}
+    facts = {}
+    try:
+        for scale in args.scales:
+            root, _ = generated_root(args.cache, scale, args.seed, bench.env("postgres"))
+            facts[scale] = root_facts(root)
+            runs[scale] = {name: [] for name in VARIANTS}
+            for turn in range(args.repeat):
+                for name in VARIANTS:
+                    log(f"K={scale} {name}, turn {turn + 1}")
+                    database = f"bench_external_k{scale}"
+                    if name == "embedded":
+                        bench.fresh(database, tables=True)
+                        env = bench.env(database)
+                    else:
+                        env = {k: v for k, v in bench.env(database).items()
+                               if k != "SPARKIFY_DATABASE"}
+                        env["DATABASE_URL"] = owner.fresh(database)
+                    mode = "keep" if name.endswith("triggers") else "pause"
+                    runs[scale][name].append(measure(load_args(root, mode), env))
+            bench.drop(f"bench_external_k{scale}")
+        version = owner.facts()
+    finally:
+        owner.stop()
+    same = all(r["tables"] == runs[k]["embedded"][0]["tables"]
+               for k in runs for name in VARIANTS for r in runs[k][name])
+    return {"scales": args.scales, "facts": facts, "loadavg": loadavg, "runs": runs,
+            "same_tables": same, "pg15_version": version, "machine": machine_facts(bench),
+            "command": " ".join(["python bench/external.py", *args.argv])}
+
+
+def render(result: dict) -> str:
+    machine = result["machine"]
+    lines = [f"<!-- bench:{SECTION}:start -->",
+             f"## A server of one's own: PostgreSQL 15 as a least-privilege role "
+             f"(`{result['command']}`)", "",
+             (f"{machine['date']}, commit {machine['commit']}"
+              f"{' (loader modified)' if machine['loader_dirty'] else ''}, {machine['cores']} "
+              f"cores ({machine['cpu']}), load average {result['loadavg']} before the run. "
+              f"PostgreSQL {result['pg15_version']} on a loopback port with "
+              "scram passwords and fsync off, as the embedded server runs here; the role owns "
+              "its database, nothing more (no superuser: no session_replication_role). Each "
+              "figure is a whole `sparkify.api.load` in its own process on a fresh database, "
+              "the variants alternating; best of "
+              f"{len(next(iter(result['runs'].values()))['embedded'])} (median in brackets)."),
+             "", "| K | events | variant | seconds | events/s | vs embedded | peak RSS |",
+             "|---:|---:|---|---:|---:|---:|---:|"]
+    notes = []
+    for scale, variants in result["runs"].items():
+        base = min(r["seconds"] for r in variants["embedded"])
+        for name in VARIANTS:
+            best = min(variants[name], key=lambda r: r["seconds"])
+            median = statistics.median(r["seconds"] for r in variants[name])
+            lines.append(f"| {scale} | {best['events']:,} | {name} | {best['seconds']:.2f} "
+                         f"({median:.2f}) | {best['events'] / best['seconds']:,.0f} "
+                         f"| {best['seconds'] / base:.2f}x | {best['peak_rss'] / 2**20:.0f} MB |")
+        paused = min(r["seconds"] for r in variants["pg15 owner"])
+        kept = min(r["seconds"] for r in variants["pg15 owner, triggers"])
+        notes.append(f"K={scale}: keeping the per-row triggers costs {kept / paused:.2f}x the "
+                     f"load with the keys dropped and validated after ({kept - paused:+.1f} s)")
+    lines += ["", *[f"- {note}." for note in notes],
+              (f"- Tables the same in every variant: {'yes' if result['same_tables'] else 'NO'}"
+               "."), f"<!-- bench:{SECTION}:end -->", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default="10,100", help="K values (default 10,100)")
+    parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    parser.add_argument("--repeat", type=int, default=2, help="turns of each variant (default 2)")
+    parser.add_argument("--cache", type=Path, default=BENCH / "cache",
+                        help="generated data and the bench server (default bench/cache)")
+    parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md",
+                        help="results file whose `external` section is rewritten")
+    args = parser.parse_args(argv)
+    args.argv = argv if argv is not None else sys.argv[1:]
+    args.scales = [int(k) for k in args.scales.split(",")]
+    args.cache = args.cache.absolute()
+    if not pg15.available():
+        raise SystemExit(f"PostgreSQL 15 is not installed ({pg15.BIN}): apt-get install "
+                         "postgresql-15")
+    result = bench_external(args)
+    (args.cache / f"results-{SECTION}.json").write_text(json.dumps(result, indent=1, default=str))
+    write_section(args.output, render(result), SECTION)
+    log(f"wrote {args.output}")
+    return 0 if result["same_tables"] else 1
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    raise SystemExit(main())
