@@ -30,7 +30,6 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -146,8 +145,8 @@ def bench_external(args: argparse.Namespace) -> dict:
 def render(result: dict) -> str:
     machine = result["machine"]
     lines = [f"<!-- bench:{SECTION}:start -->",
-             f"## A server of one's own: PostgreSQL 15 as a least-privilege role "
-             f"(`{result['command']}`)", "",
+             (f"## A server of one's own: PostgreSQL 15 as a least-privilege role "
+              f"(`{result['command']}`)"), "",
              (f"{machine['date']}, commit {machine['commit']}"
               f"{' (loader modified)' if machine['loader_dirty'] else ''}, {machine['cores']} "
               f"cores ({machine['cpu']}), load average {result['loadavg']} before the run. "
