@@ -277,6 +277,22 @@ def test_db_start_status_reuse_and_stop(own_home, tmp_path):
     stopped = CliRunner().invoke(cli, ["db", "status"], env=runner_env(
         SPARKIFY_HOME=str(own_home), SPARKIFY_DATABASE=None))
     assert stopped.exit_code == 1 and "stopped" in stopped.stdout
+    located = CliRunner().invoke(cli, ["db", "url"], env=runner_env(
+        SPARKIFY_HOME=str(own_home), SPARKIFY_DATABASE=None))
+    assert located.exit_code == 0 and "sparkifydb" in located.stdout
+    assert EmbeddedServer(own_home).running_info() is None  # a URL lookup starts nothing
+
+
+def test_status_of_a_missing_database_says_so_and_creates_nothing(pg_server, monkeypatch):
+    name = f"sparkify_test_never_{os.getpid()}"
+    monkeypatch.setenv("SPARKIFY_DATABASE", name)
+    result = invoke("status", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["exists"] is False and report["initialised"] is False
+    assert "no such database" in invoke("status").stdout
+    assert scalar(replace(pg_server, database="postgres"),
+                  "SELECT count(*) FROM pg_database WHERE datname = %s", [name]) == 0
 
 
 def test_load_on_a_terminal_shows_progress_then_the_summary(settings, tmp_path):

@@ -145,7 +145,9 @@ def test_owner_role_runs_the_classic_scripts_on_the_sample(loaded):
     checked = sparkify("check", "--json", url=roles.url(roles.owner))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert all(result["passed"] for result in json.loads(checked.stdout)["checks"])
-    assert_no_secret(roles, checked)
+    located = sparkify("db", "status", url=roles.url(roles.owner))  # without `postgres`
+    assert located.returncode == 0 and "reachable" in located.stdout, located.stdout
+    assert_no_secret(roles, checked, located)
 
 
 def test_rerunning_create_tables_empties_the_database_in_place(loaded, sample_root):
@@ -303,3 +305,38 @@ def test_a_connection_string_is_printed_without_its_password(given, shown):
     printed = redact(given)
     assert "s3cret" not in printed
     assert conninfo_to_dict(printed) == conninfo_to_dict(shown)  # the rest kept, libpq's reading
+
+
+@pytest.mark.parametrize("role", ["owner", "reader"])
+def test_the_notebook_runs_as_the_owner_and_as_a_reader(loaded, role, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    roles = loaded
+    assert sparkify("grant-read", roles.reader, url=roles.url(roles.owner)).returncode == 0
+    env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+    env["DATABASE_URL"] = roles.url(roles.owner if role == "owner" else roles.reader)
+    nb = nbformat.read(REPO / "test.ipynb", as_version=4)
+    client = NotebookClient(nb, timeout=180, kernel_name="python3")
+    with client.setup_kernel(cwd=str(REPO), env=env):
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)  # a cell that raises fails the test
+    shown = "\n".join(str(output) for cell in nb.cells if cell.cell_type == "code"
+                      for output in cell.outputs)
+    assert "songplays" in shown and roles.password not in shown
+
+
+def test_an_older_server_is_one_line_naming_the_version_and_the_minimum(loaded, monkeypatch):
+    from click.testing import CliRunner
+
+    from sparkify import db
+    from sparkify.cli import cli
+
+    monkeypatch.setattr(db, "MIN_SERVER_VERSION", 990000)  # as if the server were too old
+    monkeypatch.setenv("DATABASE_URL", loaded.url(loaded.owner))
+    monkeypatch.delenv("SPARKIFY_DATABASE", raising=False)
+    result = CliRunner().invoke(cli, ["status"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "needs 99 or newer" in lines[0], result.stderr
+    assert "the server is PostgreSQL 1" in lines[0] and loaded.password not in lines[0]

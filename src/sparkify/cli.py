@@ -20,7 +20,7 @@ from .access import grant_read
 from .checks import DEFAULT_MAX_REJECT_SHARE, CheckResult, all_passed, run_checks
 from .checks import report as checks_report
 from .config import load_settings
-from .db import connect, database_name, ensure_database, redact, server_conninfo
+from .db import DatabaseMissing, connect, database_name, ensure_database, redact, server_conninfo
 from .errors import OptionError, SparkifyError
 from .load import LoadResult, load
 from .schema import create_all, rebuild
@@ -264,13 +264,15 @@ def db_status() -> None:
     """Say which server is in use and whether it runs (exit 1 when it does not)."""
     settings = load_settings()
     if settings.external:
-        try:
-            with connect(settings, "postgres"):
-                pass
+        note = ""
+        try:  # the project's database: a least-privilege role may not reach `postgres`
+            connect(settings).close()
+        except DatabaseMissing:
+            note = f" (no database {database_name(settings)!r} yet)"
         except SparkifyError as exc:
             console.print(f"external server unreachable: {exc}")
             sys.exit(1)
-        console.print(f"external server reachable: {redact(server_conninfo(settings))}")
+        console.print(f"external server reachable: {redact(server_conninfo(settings))}{note}")
         return
     server = EmbeddedServer(settings.home)
     info = server.running_info()
