@@ -262,8 +262,9 @@ def test_a_wrong_password_is_one_line_without_the_password(roles):
 
 
 def test_a_bulk_load_without_replication_role_keeps_every_foreign_key(roles, sample_root):
-    """The owner may not turn the per-row foreign-key triggers off: a bulk load drops the keys
-    and adds them back validated; the checks (foreign keys among them) all pass after."""
+    """The owner may not turn the per-row foreign-key triggers off: a bulk load (pipelined,
+    indexes rebuilt after) runs with them on; every key is still there, valid, and the checks
+    (foreign keys among them) all pass after."""
     from sparkify import api
     from sparkify.config import Settings
     from sparkify.load import LoadOptions
@@ -284,7 +285,6 @@ def test_a_bulk_load_without_replication_role_keeps_every_foreign_key(roles, sam
              options=LoadOptions(parallel_bytes=1, batch_files=8))  # bulk, in several batches
     assert foreign_keys() == keys
     with connect(settings, autocommit=True) as conn:
-        assert conn.execute("SELECT count(*) FROM sparkify.paused_constraints").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM songplays").fetchone()[0] == 6820
     assert api.check(settings=settings).passed
 

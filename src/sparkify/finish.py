@@ -16,7 +16,6 @@ from psycopg import sql
 
 from .config import Settings
 from .db import connect, one, read_sql
-from .tables import REFERENCING_TABLES
 
 ANALYTICS_INDEXES = "views/analytics_indexes"  # built after a bulk load, not row by row
 # Memory an index build may sort in, per connection, on the server: the analytics indexes,
@@ -56,48 +55,6 @@ def finish(settings: Settings, conn: psycopg.Connection, recount: bool,
     elif statements:  # one connection only, or no second to be had (max_connections, say)
         for statement in statements:
             conn.execute(statement)
-    restore_foreign_keys(conn)  # last: validating waits for index builds on the same tables
-
-
-def pause_foreign_keys(conn: psycopg.Connection) -> None:
-    """Drop the foreign keys of the referencing tables for a bulk load (noted first, in the
-    same transaction, so that a load cut short leaves them to be added back).
-
-    For a role that may not set session_replication_role: their per-row triggers cost a bulk
-    load more than all else (bench/RESULTS.md, external section); the loader's set-based check
-    of each batch (verify_batch_keys.sql) stands in for them meanwhile.
-    """
-    with conn.transaction():
-        paused = conn.execute(read_sql("pause_foreign_keys"),
-                              {"tables": list(REFERENCING_TABLES)}).fetchall()
-        for schema, table, name in paused:
-            conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-                sql.Identifier(schema, table), sql.Identifier(name)))
-
-
-def foreign_keys_paused(conn: psycopg.Connection) -> bool:
-    return bool(one(conn.execute(
-        "SELECT to_regclass('sparkify.paused_constraints') IS NOT NULL"
-        " AND EXISTS (SELECT FROM sparkify.paused_constraints)"))[0])
-
-
-def restore_foreign_keys(conn: psycopg.Connection) -> None:
-    """Add back the keys pause_foreign_keys dropped: NOT VALID (no per-row check), then
-    VALIDATE, which checks every row in one pass. Each key lands whole or not at all."""
-    if not foreign_keys_paused(conn):
-        return
-    rows = conn.execute("SELECT table_schema, table_name, constraint_name, definition"
-                        " FROM sparkify.paused_constraints ORDER BY 1, 2, 3").fetchall()
-    for schema, table, name, definition in rows:
-        target = sql.Identifier(schema, table)
-        with conn.transaction():
-            # `definition` is the server's own text of the key (pg_get_constraintdef)
-            conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {} NOT VALID").format(
-                target, sql.Identifier(name), sql.SQL(definition)))
-            conn.execute(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
-                target, sql.Identifier(name)))
-            conn.execute("DELETE FROM sparkify.paused_constraints WHERE table_schema = %s"
-                         " AND table_name = %s AND constraint_name = %s", [schema, table, name])
 
 
 def sql_statements(text: str) -> list[str]:

@@ -23,8 +23,6 @@ from .finish import (
     analytics_indexes_missing,
     drop_analytics_indexes,
     finish,
-    foreign_keys_paused,
-    pause_foreign_keys,
     play_counts_paused,
 )
 from .plan import (
@@ -102,10 +100,6 @@ def load(settings: Settings, root: Root, full_refresh: bool = False,
         if on_plan:
             on_plan(work.files, work.bytes)
         bulk = _is_bulk(conn, work, options)
-        if not verify_references and ((bulk and options.pause_foreign_keys)
-                                      or foreign_keys_paused(conn)):
-            pause_foreign_keys(conn)  # per-row triggers cannot be turned off: drop the keys
-            verify_references = True
         build_indexes = bulk or analytics_indexes_missing(conn)  # missing: a load cut short
         if bulk:
             drop_analytics_indexes(conn)
@@ -206,8 +200,10 @@ def _skip_reference_triggers(conn: psycopg.Connection) -> bool:
 
     The per-row triggers cost more than the rest of the insert. Turning them off needs a role
     allowed to set session_replication_role (a superuser, as on the embedded server);
-    elsewhere a bulk load drops the foreign keys instead (finish.pause_foreign_keys), and a
-    small load keeps the triggers and skips the set-based check.
+    elsewhere they stay on and the set-based check is skipped. (Dropping the keys for a bulk
+    load and adding them back NOT VALID, then VALIDATE, was measured on PostgreSQL 15 as an
+    owner role: no faster at K=100, and a load cut short would leave the keys missing. See
+    bench/RESULTS.md, external section.)
     """
     try:
         conn.execute("SET session_replication_role = replica")

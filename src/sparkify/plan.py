@@ -23,10 +23,6 @@ class LoadOptions:
     batch_bytes: int = BATCH_BYTES  # input per transaction
     batch_files: int = BATCH_FILES  # files per transaction
     parallel_bytes: int = PARALLEL_BYTES  # from this much input on: bulk, and a second process
-    # A bulk load by a role that may not turn off the per-row foreign-key triggers drops the
-    # keys and adds them back validated (finish.pause_foreign_keys). False keeps the triggers:
-    # the slow way, for bench/external.py to compare with.
-    pause_foreign_keys: bool = True
 
 
 @dataclass

@@ -113,8 +113,13 @@ FOREIGN_KEYS: tuple[tuple[str, str, str, str], ...] = (
     ("songs", "artist_id", "artists", "artist_id"),
 )
 
-REFERENCING_TABLES = tuple(dict.fromkeys(table for table, _, _, _ in FOREIGN_KEYS))
-
+# The Parquet lake of the Spark engine (spark/): a folder per table, Hive-partitioned by these
+# columns (songplays and events by their time's year and month), in the order they are written.
+LAKE_PARTITIONS: dict[str, tuple[str, ...]] = {
+    "artists": (), "songs": ("year", "artist_id"), "users": (), "time": ("year", "month"),
+    "songplays": ("year", "month"), "events": ("year", "month"), "user_song_plays": (),
+    "manifest": (), "rejects": (),
+}
 
 @dataclass(frozen=True)
 class Table:
@@ -132,8 +137,7 @@ class Table:
 
 
 _BOOKKEEPING = (Table("sparkify", "manifest", "create_bookkeeping"),
-                Table("sparkify", "rejects", "create_bookkeeping"),
-                Table("sparkify", "paused_constraints", "create_bookkeeping", loaded=False))
+                Table("sparkify", "rejects", "create_bookkeeping"))
 # user_song_plays is kept from songplays by triggers (create_user_song_plays.sql), not loaded.
 _DERIVED = {"user_song_plays": Table("public", "user_song_plays", "create_user_song_plays",
                                      loaded=False)}

@@ -52,15 +52,3 @@ EXCEPTION WHEN data_exception THEN
     RETURN NULL;
 END
 $$;
-
--- Foreign keys a bulk load dropped because its role may not turn off their per-row triggers
--- (session_replication_role needs a superuser): added again when the load finishes, NOT VALID
--- and then validated, one set-based check. A row left here means a load was cut short; the
--- next load adds the key back.
-CREATE TABLE IF NOT EXISTS sparkify.paused_constraints (
-    table_schema     text NOT NULL,
-    table_name       text NOT NULL,
-    constraint_name  text NOT NULL,
-    definition       text NOT NULL,  -- pg_get_constraintdef: FOREIGN KEY (…) REFERENCES …
-    PRIMARY KEY (table_schema, table_name, constraint_name)
-);
