@@ -6,9 +6,15 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install run test lint bench bench-large bench-s3 bench-external clean
 
+# The Spark engine needs Java 17: Debian's, installed here when `java` is missing and we are root.
 $(STAMP): pyproject.toml
+	@if ! command -v java >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Java 17 for the Spark engine"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			openjdk-17-jre-headless >/dev/null) || echo "could not install Java"; \
+	fi
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)

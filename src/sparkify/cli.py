@@ -25,6 +25,7 @@ from .errors import OptionError, SparkifyError
 from .load import LoadResult, load
 from .schema import create_all, rebuild
 from .server import EmbeddedServer
+from .spark.build import BuildResult
 from .store import ANON_VARIABLE
 
 console = Console()
@@ -179,7 +180,7 @@ def load_command(data_root: str | None, full_refresh: bool, anon: bool, as_json:
         sys.exit(1)
 
 
-def _print_load_summary(result: LoadResult) -> None:
+def _print_load_summary(result: LoadResult | BuildResult) -> None:
     records = Table(title=f"Loaded {result.files_loaded} files "
                           f"({result.files_skipped} unchanged) in {result.seconds:.1f} s")
     for column in ("records", "read", "loaded", "song plays", "other pages", "rejected"):
@@ -512,6 +513,15 @@ def generate_command(out: Path, events: int | None, days: int | None, users: int
                       f"{config.users:,} users cannot make {config.events:,} events in "
                       f"{config.days} days at a human pace; raise --users or --days")
     console.print(f"load it with: sparkify load {out}")
+
+
+def _register_lake() -> None:
+    from .cli_lake import lake
+
+    cli.add_command(lake)
+
+
+_register_lake()
 
 
 def main() -> None:

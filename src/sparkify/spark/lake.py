@@ -1,0 +1,181 @@
+"""The lake's layout: versions of Parquet tables and the pointer to the current one.
+
+    LAKE/_current                     the name of the current version (replaced atomically)
+    LAKE/versions/<version>/<table>/  Parquet, Hive-partitioned as tables.LAKE_PARTITIONS
+
+A build writes a new version and only then points `_current` at it, so a build killed midway
+leaves the lake as it was (its half-written version is removed by the next build). Partitions
+of the facts that no changed file touches are hard links to the previous version's files:
+written once, shared by both. LAKE is a folder (local, or mounted on every Spark worker).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import SparkifyError
+from ..tables import LAKE_PARTITIONS
+
+MONTHLY = ("year", "month")
+KEEP_VERSIONS = 2  # the current one and the one before (for a publish reading it right now)
+
+
+class Lake:
+    def __init__(self, root: str | Path) -> None:
+        text = str(root)
+        if "://" in text and not text.startswith("file://"):
+            raise SparkifyError(f"LAKE must be a folder (local, or mounted on every worker), "
+                                f"not {text}")
+        self.path = Path(text.removeprefix("file://")).absolute()
+        if self.path.exists() and not self.path.is_dir():
+            raise SparkifyError(f"LAKE {self.path} is not a folder")
+        self.root = str(self.path)
+
+    # -- versions --------------------------------------------------------------------------
+
+    def current(self) -> str | None:
+        pointer = self.path / "_current"
+        try:
+            version = pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        if not (self.path / "versions" / version).is_dir():
+            raise SparkifyError(f"{pointer} names version {version!r}, which is not there")
+        return version
+
+    def require_current(self) -> str:
+        version = self.current() if self.path.is_dir() else None
+        if version is None:
+            raise SparkifyError(f"{self.root} holds no lake yet: run `sparkify lake build "
+                                f"DATA_ROOT {self.root}` first")
+        return version
+
+    def new_version(self) -> str:
+        """A fresh version's name: sortable by time, unique."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        return f"{stamp}-{uuid.uuid4().hex[:8]}"
+
+    def table_path(self, version: str, table: str) -> Path:
+        return self.path / "versions" / version / table
+
+    def make_current(self, version: str) -> None:
+        """Point `_current` at `version` (atomic), then remove versions no longer needed."""
+        temporary = self.path / f"_current.{version}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(version + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path / "_current")
+        self._prune(version)
+
+    def _prune(self, current: str) -> None:
+        versions = sorted(p.name for p in (self.path / "versions").iterdir() if p.is_dir())
+        done = [v for v in versions if v <= current]
+        for name in done[:-KEEP_VERSIONS] + [v for v in versions if v > current]:
+            shutil.rmtree(self.path / "versions" / name, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """One build at a time on a lake; a second one says so instead of waiting."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SparkifyError(f"another build is writing {self.root}; "
+                                    "wait for it to finish") from None
+            yield
+
+    def drop_unfinished(self) -> None:
+        """Versions newer than the current one: builds that did not finish."""
+        current = self.current()
+        folder = self.path / "versions"
+        if folder.is_dir():
+            for entry in folder.iterdir():
+                if entry.is_dir() and (current is None or entry.name > current):
+                    shutil.rmtree(entry, ignore_errors=True)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def dataset(self, version: str, table: str) -> Any:
+        """A table of `version` for pyarrow; partition values typed as tables.py says (an id
+        stays text even when it is all digits)."""
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        fields = [(column, pa.int32() if column in MONTHLY else pa.string())
+                  for column in LAKE_PARTITIONS[table]]
+        partitioning = ds.partitioning(pa.schema(fields), flavor="hive") if fields else None
+        return ds.dataset(self.table_path(version, table), format="parquet",
+                          partitioning=partitioning, exclude_invalid_files=True)
+
+    def counts(self, spark: Any, version: str) -> dict[str, int]:
+        tables = ("songplays", "users", "songs", "artists", "time")
+        return {table: self.dataset(version, table).count_rows() for table in tables}
+
+    def manifest_files(self, spark: Any, version: str) -> dict[str, tuple]:
+        rows = self.dataset(version, "manifest").to_table(
+            columns=["path", "size_bytes", "mtime_ns", "etag"]).to_pylist()
+        return {r["path"]: (r["size_bytes"], r["mtime_ns"], r["etag"]) for r in rows}
+
+    def read(self, spark: Any, version: str, table: str) -> Any:
+        frame = spark.read.parquet(str(self.table_path(version, table)))
+        for column in LAKE_PARTITIONS[table]:
+            if column in MONTHLY:  # partition values are read as text (no type inference)
+                frame = frame.withColumn(column, frame[column].cast("int"))
+        return frame
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(self, spark: Any, frame: Any, table: str, version: str, previous: str | None,
+              months: set[tuple[int, int]] | None) -> dict[str, int]:
+        """Write `table` into `version`: whole, or (`months` given, a monthly table) only those
+        months, the other months linked from `previous`. Returns partitions written and kept."""
+        target = self.table_path(version, table)
+        parts = LAKE_PARTITIONS[table]
+        if months is None or previous is None or parts != MONTHLY:
+            frame.write.mode("overwrite").partitionBy(*parts).parquet(str(target))
+            return {"written": _partition_count(target, parts), "kept": 0}
+        kept = 0
+        for year, month, folder in _monthly_folders(self.table_path(previous, table)):
+            if (year, month) not in months:
+                _link_tree(folder, target / f"year={year}" / f"month={month}")
+                kept += 1
+        if months:
+            wanted = " OR ".join(f"(year = {y} AND month = {m})" for y, m in sorted(months))
+            writer = frame.where(wanted).write.mode("overwrite").option(
+                "partitionOverwriteMode", "dynamic")
+            writer.partitionBy(*parts).parquet(str(target))
+        target.mkdir(parents=True, exist_ok=True)
+        return {"written": _partition_count(target, parts) - kept, "kept": kept}
+
+
+def _monthly_folders(table: Path) -> Iterator[tuple[int, int, Path]]:
+    if not table.is_dir():
+        return
+    for year in sorted(table.glob("year=*")):
+        for month in sorted(year.glob("month=*")):
+            yield (int(year.name.removeprefix("year=")), int(month.name.removeprefix("month=")),
+                   month)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """`target` holding hard links to the files of `source` (same file system: same lake)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in source.iterdir():
+        if entry.is_file() and not entry.name.startswith((".", "_")):
+            os.link(entry, target / entry.name)
+
+
+def _partition_count(table: Path, parts: tuple[str, ...]) -> int:
+    if not parts:
+        return 1
+    return len({p.parent for p in table.glob("/".join(["*"] * len(parts)) + "/*.parquet")})

@@ -1,0 +1,15 @@
+-- Spark SQL. One row per file: what it was and what became of its records. Duplicates count
+-- as rejected records of their file, not as loaded ones (count_duplicates.sql).
+WITH duplicates AS (
+    SELECT file_idx, count(*) AS n, count_if(page = 'NextSong') AS plays
+    FROM events_all
+    WHERE duplicate
+    GROUP BY file_idx
+)
+SELECT f.path, f.kind, f.size_bytes, f.mtime_ns, f.etag, f.sha256, f.records_read,
+       f.records_read - f.rejected - coalesce(d.n, 0) AS records_loaded,
+       f.song_plays - coalesce(d.plays, 0) AS song_plays,
+       f.other_pages - (coalesce(d.n, 0) - coalesce(d.plays, 0)) AS other_pages,
+       f.rejected + coalesce(d.n, 0) AS rejected
+FROM files f
+LEFT JOIN duplicates d ON d.file_idx = f.file_idx

@@ -1,0 +1,293 @@
+"""The Spark engine against the PostgreSQL loader: `lake build` + `lake publish` give the same
+warehouse as `sparkify load` of the same root, row for row (surrogate ids aside; each row's
+file named by its manifest path), on the real sample, on every kind of bad record, in two
+steps, after a kill -9, and on a real two-worker standalone cluster.
+
+One local[2] session serves the module (a session takes seconds to start).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from helpers import event, query, song, write_log, write_song
+from psycopg import sql
+
+from sparkify import api
+from sparkify.db import connect
+from sparkify.load import load
+from sparkify.schema import create_all
+
+pyspark = pytest.importorskip("pyspark", reason="the spark extra is not installed")
+if shutil.which("java") is None:
+    pytest.skip("Java is not installed (make install installs it as root)",
+                allow_module_level=True)
+
+from spark_cluster import StandaloneCluster  # noqa: E402
+
+from sparkify.spark import session  # noqa: E402
+from sparkify.spark.build import build  # noqa: E402
+from sparkify.spark.lake import Lake  # noqa: E402
+from sparkify.spark.publish import publish  # noqa: E402
+
+# Each table as a sorted list of rows, with the file a row came from named by its path.
+SNAPSHOT = {
+    "songplays": """SELECT start_time, user_id, level, song_id, artist_id, session_id,
+                           item_in_session, location, user_agent, song_title, artist_name,
+                           song_length, m.path, source_line
+                    FROM songplays JOIN sparkify.manifest m ON m.file_id = source_file_id""",
+    "events": """SELECT event_time, user_id, session_id, item_in_session, page, method, status,
+                        auth, level, first_name, last_name, gender, location, user_agent,
+                        registration, song, artist, length, m.path, source_line
+                 FROM events JOIN sparkify.manifest m ON m.file_id = source_file_id""",
+    "users": "SELECT * FROM users",
+    "songs": "SELECT * FROM songs",
+    "artists": "SELECT * FROM artists",
+    "time": "SELECT * FROM time",
+    "user_song_plays": "SELECT * FROM user_song_plays",
+    "manifest": """SELECT path, kind, size_bytes, mtime_ns, etag, sha256, records_read,
+                          records_loaded, song_plays, other_pages, rejected
+                   FROM sparkify.manifest""",
+    "rejects": "SELECT path, line_number, raw, reason, reason_code FROM sparkify.rejects",
+}
+
+
+def snapshot(settings) -> dict[str, list[tuple]]:
+    return {table: sorted(query(settings, text), key=repr) for table, text in SNAPSHOT.items()}
+
+
+
+@pytest.fixture(scope="module")
+def spark():
+    started = session.start("local[2]")
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def sample_lake(spark, sample_root, tmp_path_factory):
+    """The real sample built in one go, for the tests that compare other builds with it."""
+    lake = tmp_path_factory.mktemp("sample-lake")
+    return lake, build(spark, sample_root, str(lake))
+
+
+@pytest.fixture
+def second(settings, pg_server):
+    """A second fresh database beside `settings`'s, dropped after."""
+    name = f"{settings.database}_b"
+    with connect(replace(pg_server, database="postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    other = replace(settings, database=name)
+    with connect(other, autocommit=True) as conn:
+        create_all(conn)
+    yield other
+    with connect(replace(pg_server, database="postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def assert_same_warehouse(spark_db, pg_db) -> None:
+    left, right = snapshot(spark_db), snapshot(pg_db)
+    for table in SNAPSHOT:
+        assert left[table] == right[table], table
+
+
+def lake_rows(lake: Path, version: str, table: str, root: Path | None = None) -> list:
+    """A lake table's rows, sorted; paths under `root` written as if under the sample's."""
+    rows = Lake(lake).dataset(version, table).to_table().to_pylist()
+    if root is not None:
+        prefix = str(root.resolve())
+        rows = [{k: v.replace(prefix, "<root>", 1) if isinstance(v, str) else v
+                 for k, v in row.items()} for row in rows]
+    return sorted(rows, key=repr)
+
+
+LAKE_TABLES = ("songplays", "users", "songs", "artists", "time", "events", "user_song_plays",
+               "rejects")
+
+
+def assert_same_lake(lake: Path, version: str, root: Path, reference: tuple, sample_root: Path,
+                     tables=LAKE_TABLES) -> None:
+    ref_lake, ref = reference
+    for table in tables:
+        assert lake_rows(lake, version, table, root) == lake_rows(
+            ref_lake, ref.version, table, sample_root), table
+
+
+def copy_sample(sample_root: Path, target: Path, days: range) -> None:
+    """The sample's songs and the logs of `days` (1-based days of November 2018), mtimes kept."""
+    if not (target / "song_data").exists():
+        shutil.copytree(sample_root / "song_data", target / "song_data")
+    for day in days:
+        name = f"2018-11-{day:02d}-events.json"
+        source = next((sample_root / "log_data").rglob(name))
+        destination = target / "log_data" / source.relative_to(sample_root / "log_data")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination)
+
+
+def test_the_sample_published_equals_sparkify_load(sample_lake, sample_settings, settings):
+    lake, built = sample_lake
+    assert built.built and built.files_loaded == 101
+    assert built.tables == {"songplays": 6820, "users": 97, "songs": 71, "artists": 69,
+                            "time": 6813}
+    published = publish(settings, str(lake))
+    assert published.tables == built.tables
+    assert_same_warehouse(settings, sample_settings)  # the sample, loaded by `sparkify load`
+    assert api.check(settings=settings).passed
+    for table in ("songplays", "events", "time"):  # Hive partitions of Parquet files
+        assert list((lake / "versions" / built.version / table).glob(
+            "year=2018/month=11/*.parquet"))
+    assert list((lake / "versions" / built.version / "songs").glob(
+        "year=*/artist_id=*/*.parquet"))
+    assert api.report(settings=settings).top_songs  # every view answers
+    assert api.recommend(15, settings=settings)
+
+
+@pytest.mark.no_server
+def test_a_build_in_two_steps_equals_one_in_one_go(spark, sample_lake, sample_root, tmp_path):
+    root, lake = tmp_path / "root", tmp_path / "lake"
+    copy_sample(sample_root, root, range(1, 21))
+    first = build(spark, root, str(lake))
+    assert first.built and first.files_loaded == 71 + 20
+    copy_sample(sample_root, root, range(21, 31))
+    then = build(spark, root, str(lake))
+    assert then.built and (then.files_loaded, then.files_skipped) == (10, 91)
+    late = sum(1 for path in (root / "log_data").rglob("*.json") if path.name >= "2018-11-21"
+               for line in path.read_bytes().splitlines() if line.strip())
+    assert then.events["read"] == late  # the second step counts its own files
+    assert then.partitions["songplays"] == {"written": 1, "kept": 0}  # November: touched
+    assert_same_lake(lake, then.version, root, sample_lake, sample_root)
+    again = build(spark, root, str(lake))  # nothing changed: nothing written
+    assert not again.built and again.version == then.version
+
+
+def adversarial_root(root: Path) -> None:
+    """Every kind of bad record the loader's tests use, and the ties the rules settle."""
+    write_song(root, "A/a.json", song(song_id="S1", artist_id="AR1", title="Tie",
+                                      artist_name="Band", duration=200.0))
+    write_song(root, "A/b.json", song(song_id="S2", artist_id="AR1", title="Tie",
+                                      artist_name="Band", duration=200.004))
+    write_song(root, "B/c.json", song(song_id="S1", artist_id="AR1", title="Tie",
+                                      artist_name="Band", duration=200.001, year=1999))
+    write_song(root, "B/odd.json", song(song_id="S/3=%", artist_id="007", title="Ids",
+                                        artist_name="Digits", duration=10.0,
+                                        artist_location="Tab\there, \\back\\ \"q\"",
+                                        artist_latitude=45.5, artist_longitude=-73.6))
+    write_song(root, "B/empty.json", "")
+    write_song(root, "B/broken.json", '{"song_id": "S9", "title": ')
+    write_song(root, "B/noid.json", song(song_id=""))
+    write_song(root, "B/lines.json", "\n".join([json.dumps(song(song_id="S4", artist_id="AR4")),
+                                                '["not", "an", "object"]']))
+    base = 1541105830796
+    good = [event(ts=base, userId="5", level="free", song="Tie", artist="Band", length=200.003),
+            event(ts=base + 1000, userId="5", level="paid", itemInSession=1, song="Ids",
+                  artist="Digits", length=10.0, location="São Paulo, SP"),
+            event(ts=base + 2000, userId="6", itemInSession=2, page="Home", song=None,
+                  artist=None, length=None),
+            event(ts=base + 3000, userId="", auth="Logged Out", itemInSession=3, page="Home",
+                  song=None, artist=None, length=None),
+            event(ts=base + 4000, userId="7", itemInSession=4, firstName="",
+                  userAgent="\"Mozilla\" \\ x", song="Nothing", artist="Nobody", length=1.5)]
+    bad = [
+        "{not json", "[1, 2]", json.dumps(event(ts=None)), json.dumps({"ts": base}),
+        json.dumps(event(sessionId="x")), json.dumps(event(status=99)),
+        json.dumps(event(userId="", page="NextSong")), json.dumps(event(song="a\u0000b")),
+        json.dumps(event(ts=-5)), json.dumps(event(length=2e6)),
+    ]
+    write_log(root, "2018/11/a.json", [*good, *bad, "   "])
+    # a replay of the first event (a duplicate) and a user tie at the same ts, in a later file
+    write_log(root, "2018/11/b.json", [event(ts=base, userId="5", level="free", song="Tie",
+                                             artist="Band", length=200.003),
+                                       event(ts=base + 4000, userId="7", sessionId=2,
+                                             lastName="Later", song="Tie", artist="Band",
+                                             length=200.02)])
+    path = root / "log_data" / "2018/12/c.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(event(ts=base + 40 * 86400_000, userId="8"))
+                     .encode() + b"\r\n\xff\xfe bad bytes\r\n")
+
+
+def test_every_kind_of_bad_record_and_tie_as_sparkify_load(spark, settings, second, tmp_path):
+    root, lake = tmp_path / "root", tmp_path / "lake"
+    adversarial_root(root)
+    built = build(spark, root, str(lake))
+    assert built.built and built.rejected > 10
+    publish(settings, str(lake))
+    load(second, root, notify=lambda message: None)
+    assert_same_warehouse(settings, second)
+    assert {row[0] for row in query(settings, "SELECT DISTINCT month FROM time")} == {11, 12}
+    reasons = {row[0] for row in query(settings, "SELECT reason_code FROM sparkify.rejects")}
+    assert {"not_json", "not_object", "missing_field", "wrong_type", "out_of_range",
+            "nul_character", "empty_id", "play_without_user", "duplicate"} <= reasons
+
+
+@pytest.mark.no_server
+def test_a_kill_during_a_build_leaves_the_lake_as_it_was(spark, sample_lake, sample_root,
+                                                         tmp_path):
+    root, lake = tmp_path / "root", tmp_path / "lake"
+    copy_sample(sample_root, root, range(1, 11))
+    before = build(spark, root, str(lake))
+    copy_sample(sample_root, root, range(11, 31))
+    proc = subprocess.Popen([sys.executable, "-m", "sparkify", "lake", "build", str(root),
+                             str(lake), "--master", "local[1]", "--json"],
+                            env=dict(os.environ, PYSPARK_PYTHON=sys.executable),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    versions = lake / "versions"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(p.name > before.version and list(p.glob("*/_SUCCESS"))
+               for p in versions.iterdir()):
+            break  # a table of the new version is written: the build is midway
+        time.sleep(0.1)
+    assert proc.poll() is None, "the build ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)  # the CLI, its JVM and its Python workers
+    proc.wait()
+    layout = Lake(lake)
+    assert layout.current() == before.version  # as it was, and readable
+    assert layout.counts(None, before.version)["songplays"] == before.tables["songplays"]
+    after = build(spark, root, str(lake))  # the rerun completes it
+    assert after.built and max(p.name for p in versions.iterdir()) == after.version
+    assert_same_lake(lake, after.version, root, sample_lake, sample_root)
+
+
+@pytest.mark.no_server
+def test_a_two_worker_standalone_cluster_builds_what_local_mode_builds(sample_lake,
+                                                                       sample_root, tmp_path):
+    with StandaloneCluster(workers=2) as cluster:
+        done = subprocess.run(
+            [sys.executable, "-m", "sparkify", "lake", "build", str(sample_root),
+             str(tmp_path / "cluster"), "--master", cluster.url, "--json",
+             "--conf", "spark.executor.memory=768m"],
+            env=cluster.env(), capture_output=True, text=True, timeout=300, check=False)
+        executors = (cluster.logs / "master.log").read_text().count("Launching executor")
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert result["built"] and result["tables"] == sample_lake[1].tables
+    assert executors >= 2  # the job ran on both workers
+    assert_same_lake(tmp_path / "cluster", result["version"], sample_root, sample_lake,
+                     sample_root, (*LAKE_TABLES, "manifest"))
+
+
+def test_lake_commands_say_what_is_wrong_in_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from sparkify.cli import cli
+
+    missing = CliRunner().invoke(cli, ["lake", "publish", str(tmp_path / "nothing")])
+    assert missing.exit_code == 2 and "holds no lake yet" in missing.stderr
+    wrong = CliRunner().invoke(cli, ["lake", "build", str(tmp_path / "nowhere"),
+                                     str(tmp_path / "lake")])
+    assert wrong.exit_code == 2 and "does not exist" in wrong.stderr
+    conf = CliRunner().invoke(cli, ["lake", "build", str(tmp_path), str(tmp_path / "l"),
+                                    "--conf", "novalue"])
+    assert conf.exit_code == 2 and "KEY=VALUE" in conf.stderr
