@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench bench-large bench-s3 bench-external clean
+.PHONY: install run test lint bench bench-large bench-s3 bench-external bench-spark clean
 
 # The Spark engine needs Java 17: Debian's, installed here when `java` is missing and we are root.
 $(STAMP): pyproject.toml
@@ -73,6 +73,11 @@ bench-s3: install
 # same run; the `external` section (needs postgresql-15: `make test` installs it as root).
 bench-external: install
 	$(BIN)/python bench/external.py --scales 10,100
+
+# The Spark engine at K = 1, 10, 100: local[2], clusters of one and two workers, publish,
+# beside `sparkify load` in the same run; the `spark` section.
+bench-spark: install
+	$(BIN)/python bench/spark_lake.py --scales 1,10,100
 
 clean:
 	rm -rf $(VENV) .pytest_cache

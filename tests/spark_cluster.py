@@ -54,7 +54,8 @@ class StandaloneCluster:
         for number in range(self.workers):
             self._start(f"worker{number}", "org.apache.spark.deploy.worker.Worker", self.url,
                         "--host", "127.0.0.1", "--cores", "1", "--memory", self.memory,
-                        "--webui-port", str(_free_port()))
+                        "--webui-port", str(_free_port()),
+                        "--work-dir", str(self.logs / f"worker{number}"))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             text = (self.logs / "master.log").read_text(errors="replace")

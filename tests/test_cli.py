@@ -277,6 +277,9 @@ def test_db_start_status_reuse_and_stop(own_home, tmp_path):
     stopped = CliRunner().invoke(cli, ["db", "status"], env=runner_env(
         SPARKIFY_HOME=str(own_home), SPARKIFY_DATABASE=None))
     assert stopped.exit_code == 1 and "stopped" in stopped.stdout
+    looked = CliRunner().invoke(cli, ["status", "--json"], env=runner_env(
+        SPARKIFY_HOME=str(own_home), SPARKIFY_DATABASE=None))
+    assert looked.exit_code == 0 and json.loads(looked.stdout)["running"] is False
     located = CliRunner().invoke(cli, ["db", "url"], env=runner_env(
         SPARKIFY_HOME=str(own_home), SPARKIFY_DATABASE=None))
     assert located.exit_code == 0 and "sparkifydb" in located.stdout

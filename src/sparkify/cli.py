@@ -25,7 +25,6 @@ from .errors import OptionError, SparkifyError
 from .load import LoadResult, load
 from .schema import create_all, rebuild
 from .server import EmbeddedServer
-from .spark.build import BuildResult
 from .store import ANON_VARIABLE
 
 console = Console()
@@ -180,7 +179,7 @@ def load_command(data_root: str | None, full_refresh: bool, anon: bool, as_json:
         sys.exit(1)
 
 
-def _print_load_summary(result: LoadResult | BuildResult) -> None:
+def _print_load_summary(result: LoadResult) -> None:
     records = Table(title=f"Loaded {result.files_loaded} files "
                           f"({result.files_skipped} unchanged) in {result.seconds:.1f} s")
     for column in ("records", "read", "loaded", "song plays", "other pages", "rejected"):
@@ -215,6 +214,10 @@ def status(as_json: bool) -> None:
         click.echo(json.dumps(report, default=str))
         return
     console.print(f"server: {report['server']}  database: {report['database']}")
+    if not report["running"]:
+        console.print("[yellow]the embedded server is stopped: `sparkify db start` (or any "
+                      "command that needs it) starts it")
+        return
     if not report["exists"]:
         console.print("[yellow]no such database yet: run `sparkify init` or `sparkify load`")
         return

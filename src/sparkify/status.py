@@ -5,17 +5,23 @@ from __future__ import annotations
 from . import schema
 from .config import Settings
 from .db import DatabaseMissing, connect, database_name, one, redact, server_conninfo
+from .server import EmbeddedServer
 from .tables import STATUS_TABLES
 
 
 def collect(settings: Settings) -> dict:
-    """Read only: a missing database is reported, not created (a reader role may run this)."""
+    """Read only: a missing database is reported, not created (a reader role may run this),
+    and a stopped embedded server is reported, not started."""
     report: dict = {
         "server": "external" if settings.external else "embedded",
-        "url": redact(server_conninfo(settings)),
+        "url": redact(server_conninfo(settings, start=False)),
         "database": database_name(settings),
+        "running": True,
         "exists": True,
     }
+    if not settings.external and EmbeddedServer(settings.home).running_info() is None:
+        report.update(running=False, exists=None, initialised=False)
+        return report
     try:
         conn = connect(settings, autocommit=True)
     except DatabaseMissing:

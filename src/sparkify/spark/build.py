@@ -18,6 +18,7 @@ from typing import Any
 from ..db import read_sql
 from ..errors import SparkifyError
 from ..extract import parse_file, read_lines
+from ..load import LoadResult
 from ..records import DUPLICATE_REASON, EVENT_COLUMNS, SONG_COLUMNS, FileStats, RejectCode
 from ..sources import Root, SourceFile, describe_root, discover, find_sources
 from ..tables import LAKE_PARTITIONS
@@ -51,30 +52,17 @@ EVENT_SCHEMA = _ddl(tuple(zip(EVENT_COLUMNS, _EVENT_TYPES, strict=True)))
 
 
 @dataclass
-class BuildResult:
-    data_root: str
-    lake: str
+class BuildResult(LoadResult):
+    """What `sparkify load` reports, for a build; and where it went."""
+
+    lake: str = ""
     version: str | None = None
     built: bool = False  # False: the lake was up to date, nothing was written
-    files_loaded: int = 0
-    files_skipped: int = 0
-    songs: dict[str, int] = field(default_factory=lambda: {"read": 0, "loaded": 0, "rejected": 0})
-    events: dict[str, int] = field(
-        default_factory=lambda: {"read": 0, "song_plays": 0, "other_pages": 0, "rejected": 0})
-    tables: dict[str, int] = field(default_factory=dict)
     partitions: dict[str, dict[str, int]] = field(default_factory=dict)  # written, kept
-    seconds: float = 0.0
-
-    @property
-    def rejected(self) -> int:
-        return self.songs["rejected"] + self.events["rejected"]
 
     def to_dict(self) -> dict:
-        return {"tables": self.tables, "songs": self.songs, "events": self.events,
-                "files": {"loaded": self.files_loaded, "skipped": self.files_skipped},
-                "data_root": self.data_root, "lake": self.lake, "version": self.version,
-                "built": self.built, "partitions": self.partitions,
-                "seconds": round(self.seconds, 3)}
+        return {**super().to_dict(), "lake": self.lake, "version": self.version,
+                "built": self.built, "partitions": self.partitions}
 
 
 def parse_partition(files: Iterator[tuple]) -> Iterator[tuple]:
@@ -110,7 +98,7 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     result = BuildResult(data_root=describe_root(root), lake=layout.root)
     previous = layout.current()
     previous_files = layout.manifest_files(spark, previous) if previous else {}
-    now = {f.key: (f.size, f.mtime_ns, f.etag) for f in files}
+    now = {f.key: (f.size, f.mtime_ns, f.etag, f.kind) for f in files}
     if previous and previous_files == now:
         result.version, result.files_skipped = previous, len(files)
         result.tables = layout.counts(spark, previous)
@@ -133,13 +121,17 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     version = layout.new_version()
     notify(f"writing version {version}")
     touched = _touched_months(spark, changed, previous, layout)
-    songs_changed = any(key in changed for key in previous_files if "/song_data/" in key) or any(
-        f.kind == "song" and f.key in changed for f in files)
-    for table in LAKE_PARTITIONS:
+    kinds = {key: facts[-1] for key, facts in {**previous_files, **now}.items()}
+    songs_changed = any(kinds[key] == "song" for key in changed)  # matches may change
+
+    def write(table: str) -> None:
         frame = rejects if table == "rejects" else spark.table(table)
         months = None if songs_changed and table == "songplays" else touched
-        notify(f"writing {table}")
         result.partitions[table] = layout.write(spark, frame, table, version, previous, months)
+
+    for table in LAKE_PARTITIONS:
+        notify(f"writing {table}")
+        write(table)
     layout.make_current(version)
     for frame in (views, *cached):
         frame.unpersist()

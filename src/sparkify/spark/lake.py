@@ -25,6 +25,9 @@ from ..errors import SparkifyError
 from ..tables import LAKE_PARTITIONS
 
 MONTHLY = ("year", "month")
+# Tables small beside the facts (dimensions, bookkeeping): one task writes each, so a table
+# is a few files, not one per task and partition.
+ONE_TASK = ("artists", "songs", "users", "user_song_plays", "manifest")
 KEEP_VERSIONS = 2  # the current one and the one before (for a publish reading it right now)
 
 
@@ -123,8 +126,8 @@ class Lake:
 
     def manifest_files(self, spark: Any, version: str) -> dict[str, tuple]:
         rows = self.dataset(version, "manifest").to_table(
-            columns=["path", "size_bytes", "mtime_ns", "etag"]).to_pylist()
-        return {r["path"]: (r["size_bytes"], r["mtime_ns"], r["etag"]) for r in rows}
+            columns=["path", "size_bytes", "mtime_ns", "etag", "kind"]).to_pylist()
+        return {r["path"]: (r["size_bytes"], r["mtime_ns"], r["etag"], r["kind"]) for r in rows}
 
     def read(self, spark: Any, version: str, table: str) -> Any:
         frame = spark.read.parquet(str(self.table_path(version, table)))
@@ -141,6 +144,8 @@ class Lake:
         months, the other months linked from `previous`. Returns partitions written and kept."""
         target = self.table_path(version, table)
         parts = LAKE_PARTITIONS[table]
+        if table in ONE_TASK:
+            frame = frame.coalesce(1)
         if months is None or previous is None or parts != MONTHLY:
             frame.write.mode("overwrite").partitionBy(*parts).parquet(str(target))
             return {"written": _partition_count(target, parts), "kept": 0}
