@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench bench-large bench-s3 bench-external bench-spark clean
+.PHONY: install run test lint bench bench-large bench-s3 bench-external bench-spark bench-publish clean
 
 # The Spark engine needs Java 17: Debian's, installed here when `java` is missing and we are root.
 $(STAMP): pyproject.toml
@@ -78,6 +78,16 @@ bench-external: install
 # beside `sparkify load` in the same run; the `spark` section.
 bench-spark: install
 	$(BIN)/python bench/spark_lake.py --scales 1,10,100
+
+# Publishing a lake by COPY (`sparkify lake publish`) against Spark's JDBC writer, K = 10 and 100,
+# into PostgreSQL 15 (JDBC needs TCP); the `publish` section. Debian's JDBC driver is installed
+# here when missing and we are root.
+bench-publish: install
+	@if [ ! -f /usr/share/java/postgresql.jar ] && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			libpostgresql-jdbc-java >/dev/null; \
+	fi
+	$(BIN)/python bench/spark_publish.py --scales 10,100
 
 clean:
 	rm -rf $(VENV) .pytest_cache

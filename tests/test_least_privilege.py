@@ -12,7 +12,7 @@ import os
 import secrets
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
@@ -83,7 +83,7 @@ def roles(pg_server):
                 sql.Identifier(made.database)))
             for role in (made.reader, made.owner):
                 conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-                conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
 def database_oid(roles: Roles) -> int:
@@ -200,7 +200,8 @@ def test_a_reader_reads_everything_and_writes_nothing(loaded, tmp_path):
     reader = roles.url(roles.reader)
     report = sparkify("report", "--html", str(tmp_path / "report.html"), url=reader)
     assert report.returncode == 0, report.stderr
-    assert (tmp_path / "report.html").stat().st_size > 10_000
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert len(page) > 10_000 and roles.password not in page
     status = sparkify("status", "--json", url=reader)
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["tables"]["songplays"] == 6820
@@ -340,3 +341,31 @@ def test_an_older_server_is_one_line_naming_the_version_and_the_minimum(loaded, 
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "needs 99 or newer" in lines[0], result.stderr
     assert "the server is PostgreSQL 1" in lines[0] and loaded.password not in lines[0]
+
+
+@pytest.mark.embedded
+def test_grant_read_on_the_embedded_server_creates_a_socket_only_reader(sample_settings):
+    from click.testing import CliRunner
+
+    from sparkify.cli import cli
+
+    role = f"sparkify_analyst_{os.getpid()}"
+    try:
+        granted = CliRunner().invoke(cli, ["grant-read", role])
+        assert granted.exit_code == 0 and "created role" in granted.stdout, granted.output
+        url = CliRunner().invoke(cli, ["db", "url", "--user", role]).stdout.strip()
+        assert f"{role}@" in url
+        with psycopg.connect(url, autocommit=True) as conn:
+            assert conn.execute("SELECT count(*) FROM songplays").fetchone()[0] == 6820
+            assert not conn.execute("SELECT rolsuper OR rolcreatedb OR rolcreaterole"
+                                    " FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("DELETE FROM users")
+        again = CliRunner().invoke(cli, ["grant-read", role])  # granting twice is fine
+        assert again.exit_code == 0 and "created role" not in again.stdout
+    finally:  # its grants are in this database only
+        with connect(sample_settings, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        with connect(replace(sample_settings, database="postgres"), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))

@@ -300,9 +300,12 @@ def db_url(user: str | None) -> None:
       DATABASE_URL="$(sparkify db url --user analyst)" sparkify report
     """
     settings = load_settings()
-    conninfo = server_conninfo(settings, start=False)
-    if user:
-        conninfo = make_conninfo(conninfo, user=user)
+    if user and not settings.external:
+        conninfo = EmbeddedServer(settings.home).url(database_name(settings), user)
+    else:
+        conninfo = server_conninfo(settings, start=False)
+        if user:
+            conninfo = make_conninfo(conninfo, user=user)
     click.echo(redact(conninfo))
 
 

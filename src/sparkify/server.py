@@ -119,15 +119,15 @@ class EmbeddedServer:
             return None
         return {"pid": pid, "socket_dir": lines[4].strip(), "port": int(lines[3])}
 
-    def url(self, database: str) -> str:
-        """Where the server is (or will be) reached; starts nothing."""
+    def url(self, database: str, user: str = "postgres") -> str:
+        """Where the server is (or will be) reached, as `user`; starts nothing."""
         if self.home.exists() and not self.home.is_dir():
             raise self._home_error("Not a directory")
         info = self.running_info()
         socket_dir = info["socket_dir"] if info else str(self.socket_dir())
         port = info["port"] if info else PORT
         host = quote(socket_dir, safe="/")
-        return f"postgresql://postgres@/{quote(database)}?host={host}&port={port}"
+        return f"postgresql://{quote(user, safe='')}@/{quote(database)}?host={host}&port={port}"
 
     # -- life cycle --------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,7 @@ COPIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 MANIFEST_COLUMNS = ("path", "kind", "size_bytes", "mtime_ns", "etag", "sha256", "records_read",
                     "records_loaded", "song_plays", "other_pages", "rejected")
 QUALIFIED = {"rejects": "sparkify.rejects", "manifest": "sparkify.manifest"}
+BATCH_ROWS = 65536  # rows read from Parquet and sent to COPY at a time
 Notify = Callable[[str], None]
 
 
@@ -116,39 +117,41 @@ def _copy_manifest(conn: psycopg.Connection, layout: Lake, version: str) -> dict
     table = layout.dataset(version, "manifest").to_table()
     order = pc.sort_indices(table, sort_keys=[("kind", "descending"), ("path", "ascending")])
     table = table.take(order).select(list(MANIFEST_COLUMNS))
-    _copy_arrow(conn, "sparkify.manifest", MANIFEST_COLUMNS, table)
+    _copy_arrow(conn, "sparkify.manifest", MANIFEST_COLUMNS, table.to_batches(BATCH_ROWS))
     return dict(conn.execute("SELECT path, file_id FROM sparkify.manifest").fetchall())
 
 
 def _copy_table(conn: psycopg.Connection, dataset: Any, table: str, columns: tuple[str, ...],
                 file_ids: dict[str, int]) -> None:
+    """Stream a lake table into COPY a batch at a time: memory does not grow with the table."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    data = dataset.to_table()
     path_column = "path" if table == "rejects" else "source_path"
     id_column = "file_id" if table == "rejects" else "source_file_id"
-    if id_column in columns:  # the file each row came from, as the warehouse's manifest id
-        paths = pa.array(list(file_ids), pa.string())
-        ids = pa.array(list(file_ids.values()), pa.int32())
-        data = data.append_column(id_column, pc.take(ids, pc.index_in(data[path_column],
-                                                                       value_set=paths)))
-        line = "line_number" if table == "rejects" else "source_line"
-        data = data.take(pc.sort_indices(data, sort_keys=[(id_column, "ascending"),
-                                                          (line, "ascending")]))
-    _copy_arrow(conn, QUALIFIED.get(table, f"public.{table}"), columns, data.select(columns))
+    paths = pa.array(list(file_ids), pa.string())
+    ids = pa.array(list(file_ids.values()), pa.int32())
+
+    def batches() -> Iterator[Any]:
+        for batch in dataset.to_batches(batch_size=BATCH_ROWS):
+            if id_column in columns:  # the file each row came from, as its manifest id
+                found = pc.take(ids, pc.index_in(batch[path_column], value_set=paths))
+                batch = batch.append_column(id_column, found)
+            yield batch.select(columns)
+
+    _copy_arrow(conn, QUALIFIED.get(table, f"public.{table}"), columns, batches())
 
 
 def _copy_arrow(conn: psycopg.Connection, target: str, columns: tuple[str, ...],
-                data: Any) -> None:
-    """COPY an Arrow table as CSV (pyarrow quotes every text, so "" stays an empty string
+                batches: Iterable[Any]) -> None:
+    """COPY Arrow batches as CSV (pyarrow quotes every text, so "" stays an empty string
     and only a missing value is NULL)."""
     from pyarrow import csv
 
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
         sql.Identifier(*target.split(".")), sql.SQL(", ").join(map(sql.Identifier, columns)))
     with conn.cursor() as cur, cur.copy(statement) as copy:
-        for batch in data.to_batches(max_chunksize=65536):
+        for batch in batches:
             buffer = io.BytesIO()
             csv.write_csv(batch, buffer, csv.WriteOptions(include_header=False))
             copy.write(buffer.getvalue())
