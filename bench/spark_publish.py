@@ -65,17 +65,19 @@ def jdbc_publish(spark, lake: Path, version: str, server: pg15.Pg15Server,
     props = {"user": pg15.SUPERUSER, "password": server.password, "batchsize": "10000",
              "driver": "org.postgresql.Driver",
              "sessionInitStatement": "SET session_replication_role = replica"}
-    root = lake / "versions" / version
+    from sparkify.spark.lake import Lake
+
+    layout = Lake(lake)  # its read() types the partition values again (year, month)
     started = time.perf_counter()
     with psycopg.connect(server.url(database=database), autocommit=True) as conn:
         conn.execute("SELECT sparkify.pause_user_song_plays()")
-    spark.read.parquet(str(root / "manifest")).select(*MANIFEST_COLUMNS).write.jdbc(
+    layout.read(spark, version, "manifest").select(*MANIFEST_COLUMNS).write.jdbc(
         url, "sparkify.manifest", "append", props)
     ids = spark.read.jdbc(url, "sparkify.manifest", properties=props).select(
         F.col("path").alias("_path"), F.col("file_id"))
     columns = dict(COPIES)
     for table in JDBC_TABLES:
-        frame = spark.read.parquet(str(root / table))
+        frame = layout.read(spark, version, table)
         if table in ("events", "songplays", "rejects"):
             key = "path" if table == "rejects" else "source_path"
             frame = frame.join(F.broadcast(ids), frame[key] == ids["_path"])
