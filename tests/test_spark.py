@@ -288,3 +288,17 @@ def test_lake_commands_say_what_is_wrong_in_one_line(tmp_path):
     conf = CliRunner().invoke(cli, ["lake", "build", str(tmp_path), str(tmp_path / "l"),
                                     "--conf", "novalue"])
     assert conf.exit_code == 2 and "KEY=VALUE" in conf.stderr
+
+
+def test_an_up_to_date_lake_or_a_wrong_root_starts_no_spark(sample_lake, sample_root):
+    lake, built = sample_lake
+
+    def no_spark():
+        raise AssertionError("Spark was started")
+
+    again = build(no_spark, sample_root, str(lake))
+    assert not again.built and again.version == built.version
+    from sparkify.errors import SparkifyError
+
+    with pytest.raises(SparkifyError, match="does not exist"):
+        build(no_spark, sample_root / "nowhere", str(lake))

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 from rich.console import Console
@@ -57,13 +58,19 @@ def build_command(data_root: str, lake_dir: str, master: str | None, confs: tupl
     from .spark.build import build
 
     conf = session.parse_conf(confs)
-    with _stages(not as_json and sys.stderr.isatty()) as notify:
+    started: list[Any] = []
+
+    def start_spark() -> Any:  # only when there is work: a wrong root or no change needs none
         notify("starting Spark")
-        spark = session.start(master, conf)
+        started.append(session.start(master, conf))
+        return started[-1]
+
+    with _stages(not as_json and sys.stderr.isatty()) as notify:
         try:
-            result = build(spark, data_root, lake_dir, notify)
+            result = build(start_spark, data_root, lake_dir, notify)
         finally:
-            spark.stop()
+            for spark in started:
+                spark.stop()
     if as_json:
         click.echo(json.dumps(result.to_dict()))
         return

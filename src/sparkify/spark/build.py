@@ -80,7 +80,11 @@ def parse_partition(files: Iterator[tuple]) -> Iterator[tuple]:
 
 
 def build(spark: Any, root: Root, lake: str, notify: Notify | None = None) -> BuildResult:
-    """Build the lake from every file under `root`; a no-op when no file changed."""
+    """Build the lake from every file under `root`; a no-op when no file changed.
+
+    `spark`: a SparkSession, or a function that starts one, called only when there is work
+    (a wrong root or an up-to-date lake then costs no JVM).
+    """
     started = time.perf_counter()
     notify = notify or (lambda message: None)
     find_sources(root)  # a wrong root is one line before Spark does anything
@@ -108,6 +112,8 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     changed |= set(previous_files) - set(now)  # files gone: their rows go too
     result.files_loaded = len(files) if not previous else len([k for k in now if k in changed])
     result.files_skipped = len(files) - result.files_loaded
+    if callable(spark):
+        spark = spark()
     notify(f"parsing {len(files):,} files")
     views = _parse(spark, files)
     cached = []
