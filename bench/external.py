@@ -20,7 +20,6 @@ figures go to the `external` section of bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import statistics
@@ -36,8 +35,9 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO / "tests"))
 import pg15  # noqa: E402 - tests/pg15.py: a throwaway PostgreSQL 15 on a free port
 from harness.measure import Bench, log, run_measured, sparkify  # noqa: E402 - bench/harness
-from harness.results import machine_facts, write_section  # noqa: E402
+from harness.results import machine_facts  # noqa: E402
 from harness.roots import generated_root, root_facts  # noqa: E402
+from harness.script import options, save  # noqa: E402
 
 SECTION = "external"
 OWNER = "sparkify_bench_owner"
@@ -176,25 +176,12 @@ def render(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scales", default="10,100", help="K values (default 10,100)")
-    parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
-    parser.add_argument("--repeat", type=int, default=2, help="turns of each variant (default 2)")
-    parser.add_argument("--cache", type=Path, default=BENCH / "cache",
-                        help="generated data and the bench server (default bench/cache)")
-    parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md",
-                        help="results file whose `external` section is rewritten")
-    args = parser.parse_args(argv)
-    args.argv = argv if argv is not None else sys.argv[1:]
-    args.scales = [int(k) for k in args.scales.split(",")]
-    args.cache = args.cache.absolute()
+    args = options(__doc__, SECTION, "10,100", repeat=2, argv=argv)
     if not pg15.available():
         raise SystemExit(f"PostgreSQL 15 is not installed ({pg15.BIN}): apt-get install "
                          "postgresql-15")
     result = bench_external(args)
-    (args.cache / f"results-{SECTION}.json").write_text(json.dumps(result, indent=1, default=str))
-    write_section(args.output, render(result), SECTION)
-    log(f"wrote {args.output}")
+    save(args, SECTION, result, render)
     return 0 if result["same_tables"] else 1
 
 

@@ -16,7 +16,6 @@ workers' trees. The figures go to the `spark` section of bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -29,8 +28,9 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO / "tests"))
 from harness.measure import Bench, log, run_measured, sparkify  # noqa: E402 - bench/harness
-from harness.results import machine_facts, write_section  # noqa: E402
+from harness.results import machine_facts  # noqa: E402
 from harness.roots import generated_root, root_facts  # noqa: E402
+from harness.script import options, save  # noqa: E402
 from spark_cluster import StandaloneCluster  # noqa: E402 - tests/spark_cluster.py
 
 SECTION = "spark"
@@ -152,21 +152,9 @@ def render(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scales", default="1,10,100", help="K values (default 1,10,100)")
-    parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
-    parser.add_argument("--cache", type=Path, default=BENCH / "cache",
-                        help="generated data and the bench server (default bench/cache)")
-    parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md",
-                        help="results file whose `spark` section is rewritten")
-    args = parser.parse_args(argv)
-    args.argv = argv if argv is not None else sys.argv[1:]
-    args.scales = [int(k) for k in args.scales.split(",")]
-    args.cache = args.cache.absolute()
+    args = options(__doc__, SECTION, "1,10,100", argv=argv)
     result = bench_spark(args)
-    (args.cache / f"results-{SECTION}.json").write_text(json.dumps(result, indent=1, default=str))
-    write_section(args.output, render(result), SECTION)
-    log(f"wrote {args.output}")
+    save(args, SECTION, result, render)
     return 0 if all(row["same_tables"] for row in result["runs"].values()) else 1
 
 

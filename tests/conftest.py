@@ -35,6 +35,8 @@ def _external() -> bool:
 def pytest_runtest_setup(item):
     if item.get_closest_marker("embedded") and _external():
         pytest.skip("exercises only the embedded server (this pass runs on a server of its own)")
+    if item.get_closest_marker("first_pass") and os.environ.get("SPARKIFY_TEST_SERVER"):
+        pytest.skip("ran in the first pass; what it adds on this server, others cover")
     if os.environ.get("SPARKIFY_TEST_SERVER") and "pg_server" not in item.fixturenames:
         # the second pass is for the server: what does not use one ran in the first
         pytest.skip("uses no PostgreSQL server: run once, in the first pass")

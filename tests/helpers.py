@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 from sparkify.config import Settings
@@ -59,3 +60,15 @@ def write_song(root: Path, name: str, record) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(record if isinstance(record, str) else json.dumps(record), encoding="utf-8")
     return path
+
+
+def copy_sample(sample_root: Path, target: Path, days: range) -> None:
+    """The sample's songs and the logs of `days` (1-based days of November 2018), mtimes kept."""
+    if not (target / "song_data").exists():
+        shutil.copytree(sample_root / "song_data", target / "song_data")
+    for day in days:
+        name = f"2018-11-{day:02d}-events.json"
+        source = next((sample_root / "log_data").rglob(name))
+        destination = target / "log_data" / source.relative_to(sample_root / "log_data")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination)

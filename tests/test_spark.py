@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from helpers import event, query, song, write_log, write_song
+from helpers import copy_sample, event, query, song, write_log, write_song
 from psycopg import sql
 
 from sparkify import api
@@ -129,18 +129,7 @@ def assert_same_lake(lake: Path, version: str, root: Path, reference: tuple, sam
             ref_lake, ref.version, table, sample_root), table
 
 
-def copy_sample(sample_root: Path, target: Path, days: range) -> None:
-    """The sample's songs and the logs of `days` (1-based days of November 2018), mtimes kept."""
-    if not (target / "song_data").exists():
-        shutil.copytree(sample_root / "song_data", target / "song_data")
-    for day in days:
-        name = f"2018-11-{day:02d}-events.json"
-        source = next((sample_root / "log_data").rglob(name))
-        destination = target / "log_data" / source.relative_to(sample_root / "log_data")
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, destination)
-
-
+@pytest.mark.first_pass
 def test_the_sample_published_equals_sparkify_load(sample_lake, sample_settings, settings):
     lake, built = sample_lake
     assert built.built and built.files_loaded == 101
@@ -244,10 +233,17 @@ def adversarial_root(root: Path) -> None:
                      .encode() + b"\r\n\xff\xfe bad bytes\r\n")
 
 
-def test_every_kind_of_bad_record_and_tie_as_sparkify_load(spark, settings, second, tmp_path):
-    root, lake = tmp_path / "root", tmp_path / "lake"
+@pytest.fixture(scope="module")
+def adversarial_lake(spark, tmp_path_factory):
+    """adversarial_root built in local mode: (root, lake, result)."""
+    base = tmp_path_factory.mktemp("adversarial")
+    root, lake = base / "root", base / "lake"
     adversarial_root(root)
-    built = build(spark, root, str(lake))
+    return root, lake, build(spark, root, str(lake))
+
+
+def test_every_kind_of_bad_record_and_tie_as_sparkify_load(adversarial_lake, settings, second):
+    root, lake, built = adversarial_lake
     assert built.built and built.rejected > 10
     publish(settings, str(lake))
     load(second, root, notify=lambda message: None)
@@ -258,21 +254,40 @@ def test_every_kind_of_bad_record_and_tie_as_sparkify_load(spark, settings, seco
             "nul_character", "empty_id", "play_without_user", "duplicate"} <= reasons
 
 
-def test_a_two_worker_standalone_cluster_builds_what_local_mode_builds(sample_lake,
-                                                                       sample_root, tmp_path):
+def test_a_two_worker_standalone_cluster_builds_what_local_mode_builds(
+        sample_lake, adversarial_lake, sample_root, tmp_path):
+    """On a real cluster, in one application: the sample; the bad records and ties; the sample
+    in two steps and rebuilt. Each lake equals its local-mode twin (which equals `sparkify
+    load`, above)."""
+    adv_root, adv_lake, adv_built = adversarial_lake
+    steps = [["build", str(sample_root), str(tmp_path / "sample")],
+             ["build", str(adv_root), str(tmp_path / "adversarial")],
+             ["days", str(sample_root), str(tmp_path / "root"), 1, 20],
+             ["build", str(tmp_path / "root"), str(tmp_path / "steps")],
+             ["days", str(sample_root), str(tmp_path / "root"), 21, 30],
+             ["build", str(tmp_path / "root"), str(tmp_path / "steps")],
+             ["build", str(tmp_path / "root"), str(tmp_path / "steps")]]
+    conf = {**FAST_START, "spark.executor.memory": "768m"}
     with StandaloneCluster(workers=2) as cluster:
         done = subprocess.run(
-            [sys.executable, "-m", "sparkify", "lake", "build", str(sample_root),
-             str(tmp_path / "cluster"), "--master", cluster.url, "--json",
-             "--conf", "spark.executor.memory=768m", *FAST_START_ARGS],
-            env=cluster.env(), capture_output=True, text=True, timeout=300, check=False)
+            [sys.executable, str(Path(__file__).parent / "cluster_job.py"), cluster.url,
+             json.dumps(steps)], env={**cluster.env(), "SPARKIFY_TEST_SPARK_CONF":
+                                      json.dumps(conf)},
+            capture_output=True, text=True, timeout=400, check=False)
         executors = (cluster.logs / "master.log").read_text().count("Launching executor")
     assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout)
-    assert result["built"] and result["tables"] == sample_lake[1].tables
+    sample, adversarial, first, then, again = json.loads(done.stdout.strip().splitlines()[-1])
     assert executors >= 2  # the job ran on both workers
-    assert_same_lake(tmp_path / "cluster", result["version"], sample_root, sample_lake,
+    assert sample["built"] and sample["tables"] == sample_lake[1].tables
+    assert_same_lake(tmp_path / "sample", sample["version"], sample_root, sample_lake,
                      sample_root, (*LAKE_TABLES, "manifest"))
+    for table in (*LAKE_TABLES, "manifest"):
+        assert lake_rows(tmp_path / "adversarial", adversarial["version"], table) == lake_rows(
+            adv_lake, adv_built.version, table), table
+    assert first["files"]["loaded"] == 91 and then["files"] == {"loaded": 10, "skipped": 91}
+    assert_same_lake(tmp_path / "steps", then["version"], tmp_path / "root", sample_lake,
+                     sample_root)
+    assert not again["built"] and again["version"] == then["version"]
 
 
 def test_lake_commands_say_what_is_wrong_in_one_line(tmp_path):
