@@ -36,8 +36,6 @@ from harness.script import options, save  # noqa: E402
 
 SECTION = "publish"
 JDBC_JAR = Path("/usr/share/java/postgresql.jar")
-# Warehouse table <- lake table, in the order the foreign keys want.
-JDBC_TABLES = ("artists", "songs", "users", "time", "events", "songplays", "rejects")
 
 
 def fresh(server: pg15.Pg15Server, database: str) -> str:
@@ -75,8 +73,7 @@ def jdbc_publish(spark, lake: Path, version: str, server: pg15.Pg15Server,
         url, "sparkify.manifest", "append", props)
     ids = spark.read.jdbc(url, "sparkify.manifest", properties=props).select(
         F.col("path").alias("_path"), F.col("file_id"))
-    columns = dict(COPIES)
-    for table in JDBC_TABLES:
+    for table, columns in COPIES:  # in the order the foreign keys want
         frame = layout.read(spark, version, table)
         if table in ("events", "songplays", "rejects"):
             key = "path" if table == "rejects" else "source_path"
@@ -84,7 +81,7 @@ def jdbc_publish(spark, lake: Path, version: str, server: pg15.Pg15Server,
             if table != "rejects":
                 frame = frame.withColumn("source_file_id", F.col("file_id"))
         target = "sparkify.rejects" if table == "rejects" else f"public.{table}"
-        frame.select(*columns[table]).write.jdbc(url, target, "append", props)
+        frame.select(*columns).write.jdbc(url, target, "append", props)
     with psycopg.connect(server.url(database=database), autocommit=True) as conn:
         conn.execute("SELECT sparkify.recount_user_song_plays()")
     return time.perf_counter() - started

@@ -18,7 +18,7 @@ import psycopg
 from . import schema
 from .access import require_writer
 from .config import Settings
-from .db import connect, ensure_database, one, read_sql
+from .db import connect, ensure_database, one, read_sql, skip_reference_triggers
 from .finish import (
     analytics_indexes_missing,
     drop_analytics_indexes,
@@ -92,7 +92,7 @@ def load(settings: Settings, root: Root, full_refresh: bool = False,
         else:
             schema.create_all(conn)
         conn.execute("SET work_mem = '256MB'")  # the batch's sorts and hashes stay in memory
-        verify_references = _skip_reference_triggers(conn)
+        verify_references = skip_reference_triggers(conn)
         if full_refresh:
             truncate_all(conn)
         work = plan(conn, root, options)
@@ -193,23 +193,6 @@ def _take_load_lock(conn: psycopg.Connection, notify: Callable[[str], None]) -> 
     if not one(conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]))[0]:
         notify("another load is running on this database; waiting for it to finish")
         conn.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
-
-
-def _skip_reference_triggers(conn: psycopg.Connection) -> bool:
-    """Check foreign keys set-based per batch (verify_batch_keys.sql), not by a trigger per row.
-
-    The per-row triggers cost more than the rest of the insert. Turning them off needs a role
-    allowed to set session_replication_role (a superuser, as on the embedded server);
-    elsewhere they stay on and the set-based check is skipped. (Dropping the keys for a bulk
-    load and adding them back NOT VALID, then VALIDATE, was measured on PostgreSQL 15 as an
-    owner role: no faster at K=100, and a load cut short would leave the keys missing. See
-    bench/RESULTS.md, external section.)
-    """
-    try:
-        conn.execute("SET session_replication_role = replica")
-    except psycopg.errors.InsufficientPrivilege:
-        return False
-    return True
 
 
 def _add_totals(result: LoadResult, kind: str, totals: BatchTotals) -> None:

@@ -146,6 +146,13 @@ WAREHOUSE: tuple[Table, ...] = tuple(
     _DERIVED.get(name) or Table("public", name, CHECKED[name].create_file) for name in _ORDER
 ) + _BOOKKEEPING
 
+def surrogate_key(table: str) -> tuple[str, ...]:
+    """The key the warehouse generates (songplay_id, event_id): a primary key that is not what
+    identifies a source record. Empty where the source's own id is the key."""
+    spec = CHECKED[table]
+    return spec.primary_key if spec.primary_key != spec.natural_key else ()
+
+
 STAR_TABLES = tuple(name for name, spec in CHECKED.items() if spec.star)
 STATUS_TABLES = (*STAR_TABLES, "events")  # what `sparkify status` counts
 STAGING_SCHEMAS = ("staging", "staging2")  # two slots: see stage.py

@@ -101,11 +101,11 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
            notify: Notify, started: float) -> BuildResult:
     result = BuildResult(data_root=describe_root(root), lake=layout.root)
     previous = layout.current()
-    previous_files = layout.manifest_files(spark, previous) if previous else {}
+    previous_files = layout.manifest_files(previous) if previous else {}
     now = {f.key: (f.size, f.mtime_ns, f.etag, f.kind) for f in files}
     if previous and previous_files == now:
         result.version, result.files_skipped = previous, len(files)
-        result.tables = layout.counts(spark, previous)
+        result.tables = layout.counts(previous)
         result.seconds = time.perf_counter() - started
         return result
     changed = {key for key, facts in now.items() if previous_files.get(key) != facts}
@@ -143,7 +143,7 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
         frame.unpersist()
     _totals(spark, result, None if previous is None else changed)
     result.version, result.built = version, True
-    result.tables = layout.counts(spark, version)
+    result.tables = layout.counts(version)
     result.seconds = time.perf_counter() - started
     return result
 

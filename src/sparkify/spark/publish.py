@@ -22,28 +22,29 @@ from psycopg import sql
 from .. import schema
 from ..access import require_writer
 from ..config import Settings
-from ..db import connect, ensure_database, read_sql
+from ..db import connect, ensure_database, read_sql, skip_reference_triggers
 from ..finish import ANALYTICS_INDEXES, drop_analytics_indexes, sql_statements
 from ..load import LOCK_KEY, truncate_all
+from ..tables import CHECKED, surrogate_key
 from .lake import Lake
 
-# Warehouse table <- lake table, the columns COPY fills (the lake's partition columns of
-# songplays and events, year and month, stay behind; file ids come from the manifest).
-COPIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("artists", ("artist_id", "name", "location", "latitude", "longitude", "source_path")),
-    ("songs", ("song_id", "title", "artist_id", "year", "duration", "source_path")),
-    ("users", ("user_id", "first_name", "last_name", "gender", "level", "location",
-               "last_seen_at")),
-    ("time", ("start_time", "hour", "day", "week", "month", "year", "weekday")),
-    ("events", ("event_time", "user_id", "session_id", "item_in_session", "page", "method",
-                "status", "auth", "level", "first_name", "last_name", "gender", "location",
-                "user_agent", "registration", "song", "artist", "length", "source_file_id",
-                "source_line")),
-    ("songplays", ("start_time", "user_id", "level", "song_id", "artist_id", "session_id",
-                   "item_in_session", "location", "user_agent", "song_title", "artist_name",
-                   "song_length", "source_file_id", "source_line")),
-    ("rejects", ("file_id", "path", "line_number", "raw", "reason", "reason_code")),
-)
+# Warehouse table <- lake table of the same name, in the order the foreign keys want, with the
+# columns COPY fills (from tables.CHECKED, surrogate keys left to the warehouse; the lake's
+# partition columns of songplays and events, year and month, stay behind; file ids come from
+# the manifest).
+COPIED = ("artists", "songs", "users", "time", "events", "songplays")
+REJECT_COLUMNS = ("file_id", "path", "line_number", "raw", "reason", "reason_code")
+
+
+def _columns(table: str) -> tuple[str, ...]:
+    if table == "rejects":
+        return REJECT_COLUMNS
+    return tuple(column for column in CHECKED[table].columns
+                 if column not in surrogate_key(table))
+
+
+COPIES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (table, _columns(table)) for table in (*COPIED, "rejects"))
 MANIFEST_COLUMNS = ("path", "kind", "size_bytes", "mtime_ns", "etag", "sha256", "records_read",
                     "records_loaded", "song_plays", "other_pages", "rejected")
 QUALIFIED = {"rejects": "sparkify.rejects", "manifest": "sparkify.manifest"}
@@ -77,7 +78,7 @@ def publish(settings: Settings, lake: str, notify: Notify | None = None) -> Publ
             schema.create_tables(conn)
         else:
             schema.create_all(conn)
-        _skip_reference_triggers(conn)
+        skip_reference_triggers(conn)  # per-row FK triggers off where allowed
         conn.execute("SET LOCAL work_mem = '256MB'")
         truncate_all(conn)
         conn.execute("SELECT sparkify.pause_user_song_plays()")
@@ -96,17 +97,6 @@ def publish(settings: Settings, lake: str, notify: Notify | None = None) -> Publ
         conn.execute("ANALYZE")
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _skip_reference_triggers(conn: psycopg.Connection) -> None:
-    """Per-row foreign-key triggers off where allowed: the lake's tables are whole and
-    consistent by construction (a dimension for every reference), and `sparkify check`
-    verifies it after."""
-    try:
-        with conn.transaction():
-            conn.execute("SET LOCAL session_replication_role = replica")
-    except psycopg.errors.InsufficientPrivilege:
-        pass
 
 
 def _copy_manifest(conn: psycopg.Connection, layout: Lake, version: str) -> dict[str, int]:
