@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from prerequisites import SAMPLE, require_java, require_sample
 from psycopg import sql
 
 from sparkify.config import Settings, load_settings
@@ -22,7 +23,6 @@ from sparkify.schema import create_all
 from sparkify.server import EmbeddedServer
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO.parent / "shared" / "data" / "sparkify-sample"
 EMPTY_TEMPLATE = "sparkify_test_empty"
 SAMPLE_TEMPLATE = "sparkify_test_sample"
 _counter = itertools.count()
@@ -118,9 +118,13 @@ def sample_settings(pg_server, monkeypatch, sample_root) -> Settings:
 
 @pytest.fixture(scope="session")
 def sample_root() -> Path:
-    if not SAMPLE.is_dir():
-        pytest.skip(f"the real sample is not at {SAMPLE}")
-    return SAMPLE
+    return require_sample()
+
+
+@pytest.fixture(scope="session")
+def java() -> None:
+    """Java for the Spark engine: skip without it, or fail under CI (tests/prerequisites.py)."""
+    require_java()
 
 
 @pytest.fixture

@@ -28,6 +28,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def boto_client(url: str, key: str, secret: str):
+    return boto3.client("s3", endpoint_url=url, region_name=REGION,
+                        aws_access_key_id=key, aws_secret_access_key=secret)
+
+
 @dataclass
 class S3Server:
     process: subprocess.Popen
@@ -46,8 +51,7 @@ class S3Server:
                 and "?" not in path]
 
     def client(self, key: str = "test", secret: str = "test"):
-        return boto3.client("s3", endpoint_url=self.url, region_name=REGION,
-                            aws_access_key_id=key, aws_secret_access_key=secret)
+        return boto_client(self.url, key, secret)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -112,7 +116,11 @@ def make_users(server: S3Server) -> dict[str, tuple[str, str]]:
         iam.create_user(UserName=name)
         key = iam.create_access_key(UserName=name)["AccessKey"]
         keys[name] = (key["AccessKeyId"], key["SecretAccessKey"])
+    # "list, don't read": S3 itself authorizes a listing as the IAM action s3:ListBucket;
+    # moto (5.2 on) checks the API operation's name instead (s3:ListObjectsV2, s3:HeadObject),
+    # so the policy names both spellings of listing and nothing that reads an object
     iam.put_user_policy(UserName="lister", PolicyName="list", PolicyDocument=json.dumps(
         {"Version": "2012-10-17",
-         "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))
+         "Statement": [{"Effect": "Allow", "Resource": "*",
+                        "Action": ["s3:ListBucket", "s3:ListObjectsV2", "s3:ListObjects"]}]}))
     return keys

@@ -308,6 +308,7 @@ def test_a_connection_string_is_printed_without_its_password(given, shown):
     assert conninfo_to_dict(printed) == conninfo_to_dict(shown)  # the rest kept, libpq's reading
 
 
+@pytest.mark.slow  # starts a Jupyter kernel
 @pytest.mark.parametrize("role", ["owner", "reader"])
 def test_the_notebook_runs_as_the_owner_and_as_a_reader(loaded, role, monkeypatch):
     import nbformat

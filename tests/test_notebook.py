@@ -16,6 +16,8 @@ from nbclient import NotebookClient
 
 from sparkify.db import database_name
 
+pytestmark = pytest.mark.slow  # starts a Jupyter kernel
+
 NOTEBOOK = Path(__file__).resolve().parents[1] / "test.ipynb"
 
 

@@ -13,6 +13,8 @@ from helpers import event
 
 from sparkify.cli import cli
 
+pytestmark = pytest.mark.slow  # starts moto's S3 server
+
 BUCKET = "sparkify-private"
 ROOT = f"s3://{BUCKET}/data"
 
@@ -78,3 +80,17 @@ def test_the_admin_key_loads_from_the_same_server(keys, settings):
     done = load_as(*keys["admin"])
     assert done.exit_code == 0, done.output
     assert '"song_plays": 1' in done.stdout
+
+
+def test_the_lister_may_list_the_bucket_and_read_no_object(keys):
+    """The premise of the lister case, on the server itself: its listing succeeds and its read
+    is refused, so the load must get past the root and stop at the object."""
+    from botocore.exceptions import ClientError
+
+    client = s3_server.boto_client(os.environ["AWS_ENDPOINT_URL"], *keys["lister"])
+    listed = client.list_objects_v2(Bucket=BUCKET, Prefix="data/")
+    assert [item["Key"] for item in listed["Contents"]] == ["data/log_data/a.json"]
+    for read in (client.get_object, client.head_object):
+        with pytest.raises(ClientError) as refused:
+            read(Bucket=BUCKET, Key="data/log_data/a.json")
+        assert refused.value.response["Error"]["Code"] in ("AccessDenied", "403")

@@ -24,6 +24,8 @@ from sparkify.cli import cli
 from sparkify.load import LoadOptions, load
 from sparkify.sources import discover, find_sources
 
+pytestmark = pytest.mark.slow  # starts moto's S3 server
+
 BUCKET = "sparkify-sample"
 SAMPLE_URL = f"s3://{BUCKET}/data"
 FIGURES = {"songplays": 6820, "users": 97, "songs": 71, "artists": 69, "time": 6813}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,23 +20,19 @@ from pathlib import Path
 import pytest
 from helpers import copy_sample, event, query, song, write_log, write_song
 from psycopg import sql
+from spark_cluster import StandaloneCluster
 
 from sparkify import api
 from sparkify.db import connect
 from sparkify.load import load
 from sparkify.schema import create_all
+from sparkify.spark import session
+from sparkify.spark.build import build
+from sparkify.spark.lake import Lake
+from sparkify.spark.publish import publish
 
-pyspark = pytest.importorskip("pyspark", reason="the spark extra is not installed")
-if shutil.which("java") is None:
-    pytest.skip("Java is not installed (make install installs it as root)",
-                allow_module_level=True)
-
-from spark_cluster import StandaloneCluster  # noqa: E402
-
-from sparkify.spark import session  # noqa: E402
-from sparkify.spark.build import build  # noqa: E402
-from sparkify.spark.lake import Lake  # noqa: E402
-from sparkify.spark.publish import publish  # noqa: E402
+# without Java every test here skips, saying so, or fails under CI (tests/prerequisites.py)
+pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
 
 # Each table as a sorted list of rows, with the file a row came from named by its path.
 SNAPSHOT = {
