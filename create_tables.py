@@ -13,9 +13,9 @@ import sys
 import psycopg
 
 from sparkify.config import load_settings
-from sparkify.db import database_name
 from sparkify.errors import SparkifyError
-from sparkify.schema import rebuilding
+from sparkify.postgres.db import database_name
+from sparkify.postgres.schema import rebuilding
 from sql_queries import create_table_queries, drop_table_queries
 
 

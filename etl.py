@@ -14,7 +14,7 @@ import psycopg
 
 from sparkify.config import load_settings
 from sparkify.errors import SparkifyError
-from sparkify.load import load
+from sparkify.postgres.load.pipeline import load
 
 
 def main(argv=None):

@@ -6,10 +6,10 @@ a batch from the staging tables into the star), each with the ON CONFLICT clause
 key needs.
 """
 
-from sparkify.db import read_sql
-from sparkify.schema import DROP_STATEMENTS, table_statements, view_statements
+from sparkify.postgres.db import read_sql
+from sparkify.postgres.schema import DROP_STATEMENTS, table_statements, view_statements
 
-# DROP TABLES (the statements of sparkify.tables, by what they drop)
+# DROP TABLES (the statements of sparkify.core.tables, by what they drop)
 
 _drop = {statement.split()[-2]: statement for statement in DROP_STATEMENTS}
 songplay_table_drop = _drop["public.songplays"]

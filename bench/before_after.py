@@ -47,7 +47,7 @@ def prepare_before(ref: str, cache: Path) -> tuple[Path, str]:
 
 def _forget_server(home: Path) -> None:
     """Remove the server of `home` whole: as root its data lives outside `home`."""
-    from sparkify.server import EmbeddedServer
+    from sparkify.postgres.server import EmbeddedServer
 
     shutil.rmtree(EmbeddedServer(home.absolute()).server_dir, ignore_errors=True)
     shutil.rmtree(home, ignore_errors=True)

@@ -46,7 +46,7 @@ def _settings(home: Path):
 def prepare(scale: float, seed: int, home: Path) -> tuple[object, dict]:
     """Generate (once) and load (incrementally) the data; return settings and table sizes."""
     from sparkify.generate import GenerateConfig, generate
-    from sparkify.load import load
+    from sparkify.postgres.load.pipeline import load
 
     data = CACHE / "data" / f"k{scale:g}-seed{seed}"
     if not (data / "log_data").is_dir():
@@ -59,8 +59,8 @@ def prepare(scale: float, seed: int, home: Path) -> tuple[object, dict]:
           f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
     from psycopg import sql
 
-    from sparkify.db import connect
-    from sparkify.schema import VIEW_FILES, create_all
+    from sparkify.postgres.db import connect
+    from sparkify.postgres.schema import VIEW_FILES, create_all
 
     with connect(settings, autocommit=True) as conn:
         # this database is the bench's own: rebuild the views, whatever an older run left
@@ -80,7 +80,7 @@ def cases(conn) -> list[tuple[str, str, list]]:
     """(label, query, params): every view, then the per-user questions and functions."""
     from psycopg import sql
 
-    from sparkify.schema import VIEW_FILES
+    from sparkify.postgres.schema import VIEW_FILES
 
     out = []
     views = {name for (name,) in conn.execute(
@@ -245,7 +245,7 @@ def main() -> None:
     args = parser.parse_args()
     settings, sizes = prepare(args.scale, args.seed, args.home)
     load_start = os.getloadavg()[0]
-    from sparkify.db import connect
+    from sparkify.postgres.db import connect
 
     with connect(settings, autocommit=True) as conn:
         conn.execute("SET max_parallel_workers_per_gather = 0")  # all work in one process

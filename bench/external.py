@@ -67,8 +67,8 @@ class Pg15Owner:
         url = (self.server.url(database=database) if role == pg15.SUPERUSER
                else self.server.url(role, self.password, database))
         from sparkify.config import Settings
-        from sparkify.db import connect
-        from sparkify.schema import create_all
+        from sparkify.postgres.db import connect
+        from sparkify.postgres.schema import create_all
 
         settings = Settings(home=Path("unused"), database_url=url, database=None,
                             data_root=Path("data"))

@@ -25,10 +25,10 @@ import psycopg
 from psycopg import sql
 
 from sparkify.config import Settings, load_settings
-from sparkify.db import connect, ensure_database
-from sparkify.schema import create_all
-from sparkify.tables import STAR_TABLES as STAR
-from sparkify.tables import WAREHOUSE
+from sparkify.core.tables import STAR_TABLES as STAR
+from sparkify.core.tables import WAREHOUSE
+from sparkify.postgres.db import connect, ensure_database
+from sparkify.postgres.schema import create_all
 
 # Foreign keys point backwards in the warehouse order (songs -> artists; songplays -> time, ...
 # rejects -> manifest), so COPY can fill the tables one after another.

@@ -6,8 +6,8 @@ Written the way the classic "Data Modeling with Postgres" etl.py loads, on the s
 `sparkify load` (the database SPARKIFY_DATABASE names; its tables must exist): every file is
 parsed on its own with the standard json module (no pandas), every row is one INSERT, every song
 play is one SELECT to find its song, and each file is one commit. Records are validated by the
-same rules as the fast path (sparkify.extract), so both load the same records; invalid ones are
-skipped and counted, not stored.
+same rules as the fast path (sparkify.sources.extract), so both load the same records; invalid
+ones are skipped and counted, not stored.
 
 Where this way is wrong, on purpose, because the tutorial is (bench/README.md says more):
 - song_select compares durations with `=` on a float, so a play whose length is not the very
@@ -32,10 +32,10 @@ from pathlib import Path
 import psycopg
 
 from sparkify.config import load_settings
-from sparkify.db import connect
+from sparkify.core.records import BOM, Invalid, RejectCode, event_row, song_row
 from sparkify.errors import SparkifyError
-from sparkify.extract import SourceFile, discover
-from sparkify.records import BOM, Invalid, RejectCode, event_row, song_row
+from sparkify.postgres.db import connect
+from sparkify.sources.extract import SourceFile, discover
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -62,7 +62,7 @@ def fetch_rates(env: dict[str, str], url: str, threads: tuple[int, ...] = (1, 4,
                 ) -> dict[int, float]:
     """Song objects fetched per second by sources.opened, so many at a time (no parsing)."""
     os.environ.update(env)
-    from sparkify import sources
+    from sparkify.sources.files import files as sources
 
     found = sources.discover(url)
     rates = {}

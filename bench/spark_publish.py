@@ -45,8 +45,8 @@ def fresh(server: pg15.Pg15Server, database: str) -> str:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     url = server.url(database=database)
     from sparkify.config import Settings
-    from sparkify.db import connect
-    from sparkify.schema import create_all
+    from sparkify.postgres.db import connect
+    from sparkify.postgres.schema import create_all
 
     with connect(Settings(Path("unused"), url, None, Path("data")), autocommit=True) as conn:
         create_all(conn)
@@ -57,7 +57,7 @@ def jdbc_publish(spark, lake: Path, version: str, server: pg15.Pg15Server,
                  database: str) -> float:
     from pyspark.sql import functions as F
 
-    from sparkify.spark.publish import COPIES, MANIFEST_COLUMNS
+    from sparkify.postgres.publish import COPIES, MANIFEST_COLUMNS
 
     url = f"jdbc:postgresql://127.0.0.1:{server.port}/{database}?reWriteBatchedInserts=true"
     props = {"user": pg15.SUPERUSER, "password": server.password, "batchsize": "10000",

@@ -17,10 +17,10 @@ from prerequisites import SAMPLE, require_java, require_sample
 from psycopg import sql
 
 from sparkify.config import Settings, load_settings
-from sparkify.db import connect, ensure_database
-from sparkify.load import load
-from sparkify.schema import create_all
-from sparkify.server import EmbeddedServer
+from sparkify.postgres.db import connect, ensure_database
+from sparkify.postgres.load.pipeline import load
+from sparkify.postgres.schema import create_all
+from sparkify.postgres.server import EmbeddedServer
 
 REPO = Path(__file__).resolve().parents[1]
 EMPTY_TEMPLATE = "sparkify_test_empty"

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from sparkify.config import Settings
-from sparkify.db import connect
+from sparkify.postgres.db import connect
 
 
 def query(settings: Settings, text: str, params=None) -> list[tuple]:

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from helpers import event, query, scalar, song, write_log, write_song
 
-from sparkify.db import connect, ensure_database
-from sparkify.load import load
-from sparkify.schema import create_all
+from sparkify.postgres.db import connect, ensure_database
+from sparkify.postgres.load.pipeline import load
+from sparkify.postgres.schema import create_all
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import floor

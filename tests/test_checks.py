@@ -11,8 +11,8 @@ from helpers import event, query, write_log
 from sparkify import checks
 from sparkify.checks import classic_statements, find_sql_queries, run_checks, sql_checks
 from sparkify.cli import cli
-from sparkify.db import connect
-from sparkify.load import load
+from sparkify.postgres.db import connect
+from sparkify.postgres.load.pipeline import load
 
 EXPECTED_NAMES = (
     [f"schema.{kind}.{t}" for kind in ("columns", "primary_key", "not_null")

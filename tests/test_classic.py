@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import event, query, scalar, song, write_log, write_song
 
-from sparkify.db import connect, read_sql
+from sparkify.postgres.db import connect, read_sql
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from helpers import event, song, write_log, write_song
 
+from sparkify.core.records import EVENT_COLUMNS, SONG_COLUMNS, FileStats, RejectCode
 from sparkify.errors import SparkifyError
-from sparkify.extract import SourceFile, discover, file_sha256, parse_file
-from sparkify.records import EVENT_COLUMNS, SONG_COLUMNS, FileStats, RejectCode
+from sparkify.sources.extract import SourceFile, discover, file_sha256, parse_file
 
 
 def parse(path: Path, kind: str) -> tuple[list[dict], FileStats]:

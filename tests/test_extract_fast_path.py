@@ -5,7 +5,7 @@ import json
 import pytest
 from helpers import event
 
-from sparkify.records import Invalid, event_row, event_row_fast
+from sparkify.core.records import Invalid, event_row, event_row_fast
 
 
 def _checked(obj):

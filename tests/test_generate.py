@@ -22,7 +22,7 @@ from helpers import scalar
 from sparkify.cli import cli
 from sparkify.errors import SparkifyError
 from sparkify.generate import GenerateConfig, generate
-from sparkify.load import load
+from sparkify.postgres.load.pipeline import load
 
 EVENTS = 20_000
 SEED = 7

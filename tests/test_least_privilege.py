@@ -20,7 +20,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from sparkify.db import connect, server_conninfo
+from sparkify.postgres.db import connect, server_conninfo
 
 REPO = Path(__file__).resolve().parents[1]
 ENV_KEYS = ("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGSERVICE", "PGDATABASE",
@@ -268,7 +268,7 @@ def test_a_bulk_load_without_replication_role_keeps_every_foreign_key(roles, sam
     (foreign keys among them) all pass after."""
     from sparkify import api
     from sparkify.config import Settings
-    from sparkify.load import LoadOptions
+    from sparkify.postgres.load.pipeline import LoadOptions
 
     settings = Settings(home=Path("unused"), database_url=roles.url(roles.owner),
                         database=None, data_root=sample_root)
@@ -301,7 +301,7 @@ def test_a_bulk_load_without_replication_role_keeps_every_foreign_key(roles, sam
 def test_a_connection_string_is_printed_without_its_password(given, shown):
     from psycopg.conninfo import conninfo_to_dict
 
-    from sparkify.db import redact
+    from sparkify.postgres.db import redact
 
     printed = redact(given)
     assert "s3cret" not in printed
@@ -331,8 +331,8 @@ def test_the_notebook_runs_as_the_owner_and_as_a_reader(loaded, role, monkeypatc
 def test_an_older_server_is_one_line_naming_the_version_and_the_minimum(loaded, monkeypatch):
     from click.testing import CliRunner
 
-    from sparkify import db
     from sparkify.cli import cli
+    from sparkify.postgres import db
 
     monkeypatch.setattr(db, "MIN_SERVER_VERSION", 990000)  # as if the server were too old
     monkeypatch.setenv("DATABASE_URL", loaded.url(loaded.owner))

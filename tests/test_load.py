@@ -16,9 +16,9 @@ import pytest
 from helpers import event, query, scalar, song, write_log, write_song
 from psycopg import sql
 
-from sparkify.db import connect
 from sparkify.errors import SparkifyError
-from sparkify.load import LoadOptions, load
+from sparkify.postgres.db import connect
+from sparkify.postgres.load.pipeline import LoadOptions, load
 
 T0 = 1541105830796  # 2018-11-01 20:57:10.796 UTC
 MIN = 60_000
@@ -149,7 +149,7 @@ TIED_EARLIER_PATH = nothing(sessionId=1, ts=T0, level="free", firstName="FromA")
 @pytest.mark.parametrize("arrangement", ["one load", "later path first", "earlier path first"])
 def test_a_tie_on_ts_goes_to_the_later_path_whatever_the_load_order(settings, tmp_path,
                                                                     arrangement):
-    """records.USER_LATEST: same ts, then the file whose path sorts last. A file with an
+    """rules.USER_LATEST: same ts, then the file whose path sorts last. A file with an
     earlier path loaded after the other used to win the tie (insert_users took `>=`)."""
     first, second = (("z.json", [TIED_LATER_PATH]), ("a.json", [TIED_EARLIER_PATH]))
     if arrangement == "earlier path first":

@@ -7,11 +7,11 @@ import psycopg
 import pytest
 from helpers import event, query, scalar, write_log
 
-from sparkify import finish as finish_module
-from sparkify import load as load_module
-from sparkify.db import connect, read_sql
 from sparkify.errors import SparkifyError
-from sparkify.load import LoadOptions, load
+from sparkify.postgres.db import connect, read_sql
+from sparkify.postgres.load import finish as finish_module
+from sparkify.postgres.load import pipeline as load_module
+from sparkify.postgres.load.pipeline import LoadOptions, load
 
 ANALYTICS = tuple(re.findall(r"CREATE INDEX IF NOT EXISTS\s+(?:public\.)?(\w+)",
                              read_sql(finish_module.ANALYTICS_INDEXES)))

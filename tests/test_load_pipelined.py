@@ -3,7 +3,7 @@
 from helpers import query
 
 from sparkify.generate import GenerateConfig, generate
-from sparkify.load import LoadOptions, load
+from sparkify.postgres.load.pipeline import LoadOptions, load
 
 # Every column but surrogate ids and load times, in a stable order, per table.
 SNAPSHOT = {
@@ -49,7 +49,7 @@ def test_the_staging_process_ends_when_the_loading_process_is_killed(settings):
 
     script = ("import time\n"
               "from sparkify.config import load_settings\n"
-              "from sparkify.stage import StagingWorker\n"
+              "from sparkify.postgres.load.stage import StagingWorker\n"
               "w = StagingWorker(load_settings(), None)\n"
               "print(w._process.pid, flush=True)\n"
               "time.sleep(60)\n")

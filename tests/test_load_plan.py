@@ -7,10 +7,10 @@ import tracemalloc
 
 from helpers import event, write_log, write_song
 
-import sparkify.load as load_module
-from sparkify.db import connect, ensure_database
-from sparkify.load import LoadOptions, plan
-from sparkify.schema import create_all
+import sparkify.postgres.load.pipeline as load_module
+from sparkify.postgres.db import connect, ensure_database
+from sparkify.postgres.load.pipeline import LoadOptions, plan
+from sparkify.postgres.schema import create_all
 
 
 def planned(settings, root, options: LoadOptions | None = None
@@ -49,7 +49,7 @@ def test_batches_are_cut_by_bytes_by_files_and_by_kind(settings, tmp_path):
 
 
 def test_a_second_plan_holds_only_new_and_changed_files(settings, tmp_path):
-    from sparkify.load import load
+    from sparkify.postgres.load.pipeline import load
 
     for name in "abc":
         write_log(tmp_path, f"{name}.json", [event(sessionId=ord(name))])

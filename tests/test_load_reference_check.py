@@ -9,9 +9,9 @@ made the referenced row and expects the whole batch refused.
 import pytest
 from helpers import event, scalar, song, write_log, write_song
 
-from sparkify import transform as transform_module
 from sparkify.errors import SparkifyError
-from sparkify.load import load
+from sparkify.postgres.load import transform as transform_module
+from sparkify.postgres.load.pipeline import load
 
 
 def _leave_out(monkeypatch, statement: str) -> None:

@@ -2,7 +2,7 @@
 
 from helpers import event, query, write_log
 
-from sparkify.load import load
+from sparkify.postgres.load.pipeline import load
 
 
 def _quiet(message: str) -> None:
@@ -44,7 +44,7 @@ def test_unchanged_files_without_orphaned_duplicates_are_not_reread(settings, tm
 
 def test_a_big_file_of_bad_lines_loads_every_reject_in_bounded_chunks(settings, tmp_path,
                                                                        monkeypatch):
-    from sparkify import stage
+    from sparkify.postgres.load import stage
 
     monkeypatch.setattr(stage, "REJECTS_HELD_MAX", 10_000)  # many pauses of the row COPY
     lines = []

@@ -14,7 +14,7 @@ import pytest
 from helpers import scalar
 from nbclient import NotebookClient
 
-from sparkify.db import database_name
+from sparkify.postgres.db import database_name
 
 pytestmark = pytest.mark.slow  # starts a Jupyter kernel
 

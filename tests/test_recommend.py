@@ -12,9 +12,9 @@ from helpers import event, query, write_log
 from test_report import read_events
 
 from sparkify.cli import cli
-from sparkify.db import connect
 from sparkify.errors import SparkifyError
-from sparkify.load import load
+from sparkify.postgres.db import connect
+from sparkify.postgres.load.pipeline import load
 from sparkify.recommend import recommend
 
 T0 = 1541105830796

@@ -21,9 +21,9 @@ from click.testing import CliRunner
 from helpers import event, query, scalar, song, write_log, write_song
 
 from sparkify.cli import cli
-from sparkify.db import connect
-from sparkify.load import load
-from sparkify.schema import VIEW_FILES
+from sparkify.postgres.db import connect
+from sparkify.postgres.load.pipeline import load
+from sparkify.postgres.schema import VIEW_FILES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -433,7 +433,7 @@ def test_every_view_file_is_created_documented_and_safe_to_rerun(settings):
           AND obj_description(c.oid, 'pg_class') IS NULL""")
     assert undocumented == []
     for name in VIEW_FILES:
-        text = (REPO / "src/sparkify/sql" / f"{name}.sql").read_text(encoding="utf-8")
+        text = (REPO / "src/sparkify/postgres/sql" / f"{name}.sql").read_text(encoding="utf-8")
         assert text.startswith("-- "), f"{name}.sql has no leading comment"
     assert CliRunner().invoke(cli, ["init"]).exit_code == 0
     assert CliRunner().invoke(cli, ["init"]).exit_code == 0

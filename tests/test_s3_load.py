@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from helpers import event, query, scalar
 
 from sparkify.cli import cli
-from sparkify.load import LoadOptions, load
-from sparkify.sources import discover, find_sources
+from sparkify.postgres.load.pipeline import LoadOptions, load
+from sparkify.sources.files import discover, find_sources
 
 pytestmark = pytest.mark.slow  # starts moto's S3 server
 
@@ -281,9 +281,9 @@ def test_a_replayed_event_in_another_object_is_a_reject_holding_its_raw_line(s3,
 
 
 def test_an_object_larger_than_a_whole_fetch_streams_in_blocks(s3):
-    from sparkify.extract import parse_file
-    from sparkify.records import FileStats
-    from sparkify.sources import FETCH_WHOLE_MAX, READ_BLOCK
+    from sparkify.core.records import FileStats
+    from sparkify.sources.extract import parse_file
+    from sparkify.sources.files import FETCH_WHOLE_MAX, READ_BLOCK
 
     line = json.dumps(event()).encode() + b"\n"
     count = FETCH_WHOLE_MAX // len(line) + 1000
@@ -302,7 +302,7 @@ def test_an_object_larger_than_a_whole_fetch_streams_in_blocks(s3):
 def test_fetch_threads_asking_at_once_share_one_file_system(monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
-    from sparkify.store import filesystem
+    from sparkify.sources.store import filesystem
 
     monkeypatch.setenv("AWS_DEFAULT_REGION", f"eu-test-{time.monotonic_ns()}")  # none made yet
     with ThreadPoolExecutor(16) as pool:

@@ -4,7 +4,7 @@ import json
 
 from helpers import query, scalar
 
-from sparkify.load import load
+from sparkify.postgres.load.pipeline import load
 
 
 def test_sample_loads_to_the_published_figures(sample_settings):

@@ -8,8 +8,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from sparkify import server as server_mod
-from sparkify.server import PORT, SOCKET_PATH_MAX, EmbeddedServer
+from sparkify.postgres import server as server_mod
+from sparkify.postgres.server import PORT, SOCKET_PATH_MAX, EmbeddedServer
 
 
 def socket_path(server: EmbeddedServer) -> str:

@@ -23,13 +23,13 @@ from psycopg import sql
 from spark_cluster import StandaloneCluster
 
 from sparkify import api
-from sparkify.db import connect
-from sparkify.load import load
-from sparkify.schema import create_all
+from sparkify.postgres.db import connect
+from sparkify.postgres.load.pipeline import load
+from sparkify.postgres.publish import publish
+from sparkify.postgres.schema import create_all
 from sparkify.spark import session
 from sparkify.spark.build import build
 from sparkify.spark.lake import Lake
-from sparkify.spark.publish import publish
 
 # without Java every test here skips, saying so, or fails under CI (tests/prerequisites.py)
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]

@@ -6,10 +6,10 @@ from collections import Counter
 
 from helpers import query, scalar
 
-from sparkify.db import connect
 from sparkify.generate import GenerateConfig, generate
-from sparkify.load import load
-from sparkify.schema import create_tables
+from sparkify.postgres.db import connect
+from sparkify.postgres.load.pipeline import load
+from sparkify.postgres.schema import create_tables
 
 
 def counted(settings) -> Counter:
@@ -97,7 +97,7 @@ def trigger_states(settings) -> set[str]:
 
 
 def test_a_bulk_load_pauses_the_counts_and_recounts_once(settings, tmp_path):
-    from sparkify.load import LoadOptions
+    from sparkify.postgres.load.pipeline import LoadOptions
 
     seen = []
     result = load(settings, generated(tmp_path), notify=lambda message: None,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from psycopg import sql
 
 from sparkify.config import Settings
-from sparkify.db import connect
-from sparkify.records import MATCH_TOLERANCE
+from sparkify.core.rules import MATCH_TOLERANCE
+from sparkify.postgres.db import connect
 
 from .measure import Bench
 

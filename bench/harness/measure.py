@@ -17,9 +17,9 @@ import psutil
 from psycopg import sql
 
 from sparkify.config import Settings
-from sparkify.db import connect, ensure_database
-from sparkify.schema import create_all
-from sparkify.server import EmbeddedServer
+from sparkify.postgres.db import connect, ensure_database
+from sparkify.postgres.schema import create_all
+from sparkify.postgres.server import EmbeddedServer
 
 BENCH = Path(__file__).resolve().parents[1]
 REPO = BENCH.parent

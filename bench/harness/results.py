@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psutil
 
-from sparkify.records import MATCH_TOLERANCE
+from sparkify.core.rules import MATCH_TOLERANCE
 
 from .measure import REPO, Bench
 from .steps import PROFILE_PHASES

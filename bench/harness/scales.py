@@ -8,7 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
-from sparkify.server import EmbeddedServer
+from sparkify.postgres.server import EmbeddedServer
 
 from .compare import compare, wrong_counts
 from .measure import REPO, Bench, has_command, log

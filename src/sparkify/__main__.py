@@ -1,3 +1,3 @@
-from .cli import main
+from sparkify.cli import main
 
 main()

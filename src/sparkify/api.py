@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .checks import CheckResult, all_passed, run_checks
-from .config import Settings, load_settings
-from .errors import SparkifyError
-from .generate import GenerateConfig, GenerateResult
-from .generate import generate as _generate
-from .load import LoadOptions, LoadResult
-from .load import load as _load
-from .recommend import Recommendation
-from .recommend import recommend as _recommend
+from sparkify.checks import CheckResult, all_passed, run_checks
+from sparkify.config import Settings, load_settings
+from sparkify.core.result import LoadResult
+from sparkify.errors import SparkifyError
+from sparkify.generate import GenerateConfig, GenerateResult
+from sparkify.generate import generate as _generate
+from sparkify.postgres.load.pipeline import LoadOptions
+from sparkify.postgres.load.pipeline import load as _load
+from sparkify.recommend import Recommendation
+from sparkify.recommend import recommend as _recommend
 
 __all__ = ["CheckReport", "CheckResult", "GenerateResult", "LoadOptions", "LoadResult",
            "Recommendation", "Report", "Settings", "SparkifyError", "check", "generate",
@@ -86,14 +87,14 @@ class Report:
 
     def html(self) -> str:
         """The report as one self-contained HTML page (charts inline)."""
-        from .report import html
+        from sparkify.report import html
 
         return html.render(self.figures)
 
 
 def report(*, settings: Settings | None = None) -> Report:
     """Every figure of the report, from the analytics views."""
-    from .report import collect
+    from sparkify.report import collect
 
     return Report(collect(settings or load_settings()))
 

@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass
 
 import psycopg
 
-from .config import Settings
-from .db import connect
-from .errors import OptionError, SparkifyError
+from sparkify.config import Settings
+from sparkify.errors import OptionError, SparkifyError
+from sparkify.postgres.db import connect
 
 MAX_LIMIT = 1000
 INT32 = 2**31

@@ -19,13 +19,13 @@ from collections.abc import Iterable, Mapping
 import psycopg
 from psycopg import pq, sql
 
-from ..config import Settings
-from ..db import connect
-from ..tables import CHECKED
-from .catalog import schema_checks
-from .data import data_checks
-from .inserts import check_insert, classic_statements, find_sql_queries, sql_checks
-from .result import DEFAULT_MAX_REJECT_SHARE, CheckResult
+from sparkify.checks.catalog import schema_checks
+from sparkify.checks.data import data_checks
+from sparkify.checks.inserts import check_insert, classic_statements, find_sql_queries, sql_checks
+from sparkify.checks.result import DEFAULT_MAX_REJECT_SHARE, CheckResult
+from sparkify.config import Settings
+from sparkify.core.tables import CHECKED
+from sparkify.postgres.db import connect
 
 TABLES = CHECKED  # the name the notebook (test.ipynb) reads
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import psycopg
 
-from ..tables import CHECKED, FOREIGN_KEYS, TableSpec
-from .result import CheckResult, check_sql, first_line
+from sparkify.checks.result import CheckResult, check_sql, first_line
+from sparkify.core.tables import CHECKED, FOREIGN_KEYS, TableSpec
 
 # Tables whose natural key is a UNIQUE constraint apart from the surrogate primary key.
 NATURAL_KEY_TABLES = tuple(t for t, spec in CHECKED.items() if spec.natural_key != spec.primary_key)

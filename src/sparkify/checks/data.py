@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import psycopg
 
-from ..db import one
-from ..records import MATCH_TOLERANCE
-from ..tables import CHECKED
-from .result import DEFAULT_MAX_REJECT_SHARE, CheckResult, check_sql, first_line
+from sparkify.checks.result import DEFAULT_MAX_REJECT_SHARE, CheckResult, check_sql, first_line
+from sparkify.core.rules import MATCH_TOLERANCE
+from sparkify.core.tables import CHECKED
+from sparkify.postgres.db import one
 
 # References checked for orphans in the rows (orphans.sql); songplays.start_time has its own
 # check (data.time.covers_songplays), events.user_id has no constraint at all.

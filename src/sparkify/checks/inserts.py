@@ -8,8 +8,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..tables import CHECKED
-from .result import CheckResult
+from sparkify.checks.result import CheckResult
+from sparkify.core.tables import CHECKED
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -84,7 +84,7 @@ def check_insert(name: str, text: str) -> tuple[CheckResult, str | None]:
     spec = CHECKED.get(table)
     if spec is None:
         return CheckResult(check, False, f"{name} inserts into {table}, which has no key "
-                                         "declared in sparkify.tables.CHECKED"), None
+                                         "declared in sparkify.core.tables.CHECKED"), None
     key = ", ".join(spec.natural_key)
     wanted = f"ON CONFLICT ({key}) {spec.on_conflict}"
     conflict = _CONFLICT.search(body, target.end())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..db import read_sql
+from sparkify.postgres.db import read_sql
 
 DEFAULT_MAX_REJECT_SHARE = 0.01
 

@@ -32,8 +32,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from ..errors import OptionError, SparkifyError
-from .config import (
+from sparkify.errors import OptionError, SparkifyError
+from sparkify.generate.config import (
     DEFAULT_MATCH_RATE,
     DEFAULT_SEED,
     DEFAULT_START,
@@ -47,8 +47,8 @@ from .config import (
     GenerateConfig,
     GenerateResult,
 )
-from .simulation import Simulation
-from .writer import DayWriter, write_catalog
+from sparkify.generate.simulation import Simulation
+from sparkify.generate.writer import DayWriter, write_catalog
 
 __all__ = [
     "DEFAULT_MATCH_RATE", "DEFAULT_SEED", "DEFAULT_START", "DEMO_DAYS", "DEMO_EVENTS",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import math
 
-from .ids import LETTERS, M64, b36, js, letters, mix, mojibake, unique36
-from .words import (
+from sparkify.generate.ids import LETTERS, M64, b36, js, letters, mix, mojibake, unique36
+from sparkify.generate.words import (
     ACCENTED,
     ADJ,
     ADV,

@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from ..errors import OptionError
+from sparkify.errors import OptionError
 
 # The real sample: 8,056 events by 97 users over 30 days, 71 songs. `scale` K multiplies it.
 SAMPLE_EVENTS, SAMPLE_SONGS, SAMPLE_USERS, SAMPLE_DAYS = 8_056, 71, 97, 30

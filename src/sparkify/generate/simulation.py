@@ -11,11 +11,11 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from .catalog import Songs
-from .config import GenerateConfig, GenerateResult
-from .pages import BROWSE_TABLE, FOLLOW, MID, PAGES, STATUS
-from .users import LEVEL_NAME, LOGGED_OUT, TEMPLATES_KEPT, Users
-from .writer import DayWriter
+from sparkify.generate.catalog import Songs
+from sparkify.generate.config import GenerateConfig, GenerateResult
+from sparkify.generate.pages import BROWSE_TABLE, FOLLOW, MID, PAGES, STATUS
+from sparkify.generate.users import LEVEL_NAME, LOGGED_OUT, TEMPLATES_KEPT, Users
+from sparkify.generate.writer import DayWriter
 
 _GUEST_SHARE = 0.015  # sessions that never log in
 _LOGIN_SHARE = 0.12  # sessions that browse logged out, then log in

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from array import array
 
-from .ids import js, mix
-from .words import AGENTS, FIRST_F, FIRST_M, LAST, METROS
+from sparkify.generate.ids import js, mix
+from sparkify.generate.words import AGENTS, FIRST_F, FIRST_M, LAST, METROS
 
 TEMPLATES_KEPT = 4_096  # users whose log templates are kept
 

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from .catalog import Songs
-from .config import GenerateResult
+from sparkify.generate.catalog import Songs
+from sparkify.generate.config import GenerateResult
 
 _WRITE_CHUNK = 2_048  # lines formatted and written at once
 

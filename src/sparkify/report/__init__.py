@@ -5,6 +5,6 @@
     terminal.render(data, console)      # rich tables
 """
 
-from .data import QUESTIONS, collect, collect_user, collect_user_with, collect_with
+from sparkify.report.data import QUESTIONS, collect, collect_user, collect_user_with, collect_with
 
 __all__ = ["QUESTIONS", "collect", "collect_user", "collect_user_with", "collect_with"]

@@ -15,10 +15,10 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from ..config import Settings
-from ..db import connect, database_name
-from ..errors import SparkifyError
-from ..recommend import MISSING_VIEWS, recommend_with
+from sparkify.config import Settings
+from sparkify.errors import SparkifyError
+from sparkify.postgres.db import connect, database_name
+from sparkify.recommend import MISSING_VIEWS, recommend_with
 
 TOP = 10  # rows in "top N" lists
 TREND_STATES = 5  # states drawn as their own line; the rest are summed as "other"

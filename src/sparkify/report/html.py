@@ -11,9 +11,9 @@ from html import escape
 from importlib import resources
 from string import Template
 
-from . import svg
-from .data import QUESTIONS
-from .svg import fmt, when
+from sparkify.report import svg
+from sparkify.report.data import QUESTIONS
+from sparkify.report.svg import fmt, when
 
 
 def _e(value: object) -> str:

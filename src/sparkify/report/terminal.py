@@ -10,8 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from .data import QUESTIONS
-from .svg import fmt, when
+from sparkify.report.data import QUESTIONS
+from sparkify.report.svg import fmt, when
 
 BAR_WIDTH = 24
 

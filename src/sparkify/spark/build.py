@@ -3,7 +3,7 @@
 The files are found on the driver (sources.discover, as `sparkify load` finds them), then read,
 parsed and validated on the workers by extract.parse_file and records.py: the rules the
 PostgreSQL loader applies, from the same code. The set-based steps are the SQL of sql/spark/,
-whose tie-breaks and tolerance come from records.render_sql. Each build is written to a new
+whose tie-breaks and tolerance come from core.sqltext. Each build is written to a new
 version of the lake and made current at the end (lake.py): a build cut short leaves the lake
 as it was.
 """
@@ -15,14 +15,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..db import read_sql
-from ..errors import SparkifyError
-from ..extract import parse_file, read_lines
-from ..load import LoadResult
-from ..records import DUPLICATE_REASON, EVENT_COLUMNS, SONG_COLUMNS, FileStats, RejectCode
-from ..sources import Root, SourceFile, describe_root, discover, find_sources
-from ..tables import LAKE_PARTITIONS
-from . import lake as lake_mod
+from sparkify.core.records import (
+    DUPLICATE_REASON,
+    EVENT_COLUMNS,
+    SONG_COLUMNS,
+    FileStats,
+    RejectCode,
+)
+from sparkify.core.result import LoadResult
+from sparkify.core.sqltext import read_sql
+from sparkify.core.tables import LAKE_PARTITIONS
+from sparkify.errors import SparkifyError
+from sparkify.sources.extract import parse_file, read_lines
+from sparkify.sources.files import Root, SourceFile, describe_root, discover, find_sources
+from sparkify.spark import lake as lake_mod
 
 Notify = Callable[[str], None]
 
@@ -118,7 +124,7 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     views = _parse(spark, files)
     cached = []
     for step in STEPS:
-        view = spark.sql(read_sql(f"spark/{step}"))
+        view = spark.sql(read_sql(step, "spark"))
         if step in REUSED:
             view = view.persist()
             cached.append(view)

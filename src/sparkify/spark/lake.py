@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import SparkifyError
-from ..tables import LAKE_PARTITIONS, STAR_TABLES
+from sparkify.core.tables import LAKE_PARTITIONS, STAR_TABLES
+from sparkify.errors import SparkifyError
 
 MONTHLY = ("year", "month")
 # Tables small beside the facts (dimensions, bookkeeping): one task writes each, so a table

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
-from ..errors import SparkifyError
+from sparkify.errors import SparkifyError
 
 DEFAULT_MASTER = "local[*]"
 # What the job's results depend on: always set (a --conf can still override, at its risk).

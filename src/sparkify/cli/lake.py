@@ -1,0 +1,107 @@
+"""`sparkify lake build|publish`: the Spark engine's commands (registered by cli.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from rich.console import Console
+
+from sparkify.config import load_settings
+
+console = Console()
+
+
+@contextmanager
+def _stages(show: bool) -> Iterator:
+    """A spinner naming the stage under way, on a terminal; nothing otherwise."""
+    if not show:
+        yield lambda message: None
+        return
+    with console.status("[bold]starting") as status:
+        yield lambda message: status.update(f"[bold]{message}")
+
+
+@click.group()
+def lake() -> None:
+    """Run the ETL on Apache Spark into a Parquet lake, and publish the lake into PostgreSQL."""
+
+
+@lake.command("build")
+@click.argument("data_root")
+@click.argument("lake_dir", metavar="LAKE")
+@click.option("--master", help="Spark master: local[N] (default local[*]), spark://host:port, "
+                               "yarn, k8s://…")
+@click.option("--conf", "confs", multiple=True, metavar="KEY=VALUE",
+              help="A Spark setting (repeatable); spark-defaults.conf is read as usual.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
+def build_command(data_root: str, lake_dir: str, master: str | None, confs: tuple[str, ...],
+                  as_json: bool) -> None:
+    """Build the lake LAKE (a folder) from DATA_ROOT's song_data/ and log_data/.
+
+    The same rules as `sparkify load`: every record validated, rejects kept with their
+    reason, the same matching and tie-breaks. A rebuild of unchanged files changes nothing;
+    new or changed files rewrite the months they touch; a build cut short leaves the lake as
+    it was.
+
+    \b
+    Example:
+      sparkify lake build ../shared/data/sparkify-sample lake/ --master local[2]
+      sparkify lake publish lake/
+    """
+    from sparkify.cli import _print_load_summary
+    from sparkify.spark import session
+    from sparkify.spark.build import build
+
+    conf = session.parse_conf(confs)
+    started: list[Any] = []
+
+    def start_spark() -> Any:  # only when there is work: a wrong root or no change needs none
+        notify("starting Spark")
+        started.append(session.start(master, conf))
+        return started[-1]
+
+    with _stages(not as_json and sys.stderr.isatty()) as notify:
+        try:
+            result = build(start_spark, data_root, lake_dir, notify)
+        finally:
+            for spark in started:
+                spark.stop()
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+        return
+    if not result.built:
+        console.print(f"lake {result.lake} is up to date (version {result.version}): "
+                      f"{result.files_skipped:,} files unchanged")
+        return
+    _print_load_summary(result)
+    console.print(f"lake {result.lake}: version {result.version}")
+
+
+@lake.command("publish")
+@click.argument("lake_dir", metavar="LAKE")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object and nothing else.")
+def publish_command(lake_dir: str, as_json: bool) -> None:
+    """Replace the warehouse's tables with the current version of LAKE, in one transaction.
+
+    The server is the one every command uses (DATABASE_URL, else the embedded one). Readers
+    see the old warehouse until it commits, then the new one.
+
+    \b
+    Example:
+      sparkify lake publish lake/ && sparkify check
+    """
+    from sparkify.postgres.publish import publish
+
+    with _stages(not as_json and sys.stderr.isatty()) as notify:
+        result = publish(load_settings(), lake_dir, notify)
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+        return
+    counts = ", ".join(f"{table} {count:,}" for table, count in result.tables.items())
+    console.print(f"published version {result.version} of {result.lake} in "
+                  f"{result.seconds:.1f} s: {counts}")

@@ -1,0 +1,1 @@
+"""The rules of the data, once for both engines: imports neither psycopg nor pyspark."""

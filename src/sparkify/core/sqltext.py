@@ -1,0 +1,102 @@
+"""SQL text with the rules written in: each engine's .sql files name a rule, `{{rule(args)}}`,
+and this module writes it out for that engine's dialect from its one declaration in
+core/records.py and core/rules.py. So the tolerance, who wins, what a play is, the millisecond
+clock and each reject code have one home, and no .sql file spells them out.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from importlib import resources
+from typing import Literal
+
+from sparkify.core import rules
+from sparkify.core.records import REASONS, RejectCode
+
+Dialect = Literal["postgres", "spark"]
+# each engine's SQL lives in its package: sparkify/postgres/sql/, sparkify/spark/sql/
+_PACKAGES: dict[Dialect, str] = {"postgres": "sparkify.postgres", "spark": "sparkify.spark"}
+# postgres/sql/ holds a folder per stage of the data flow; a statement's name is unique across
+# them, so callers name it alone ("insert_users"). checks/, views/… are named with their folder.
+POSTGRES_STAGES = ("schema", "plan", "transform", "finish", "classic")
+
+
+def literal(text: str) -> str:
+    """A constant of ours as a SQL string literal (never a value from the data)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _latest_order(name: str, args: list[str]) -> str:
+    rule = rules.LATEST[name]
+    if len(args) != len(rule.order):
+        raise ValueError(f"latest({name}) takes the columns of {rule.order}, got {args}")
+    return ", ".join(f"{column} DESC" for column in args)
+
+
+def _ms_to_timestamp(dialect: Dialect, args: list[str]) -> str:
+    (ms,) = args
+    if dialect == "spark":
+        return f"timestamp_millis({ms})"
+    return f"(timestamptz 'epoch' + ({ms}) * interval '1 millisecond')"
+
+
+def _song_match(dialect: Dialect, args: list[str]) -> str:
+    """song_match(title, artist_name, duration, song, artist, length): a play's song."""
+    title, artist_name, duration, song, artist, length = args
+    return (f"{title} = {song} AND {artist_name} = {artist}"
+            f" AND abs({duration} - {length}) <= {rules.MATCH_TOLERANCE!r}")
+
+
+_MACROS: dict[str, Callable[[Dialect, list[str]], str]] = {
+    "within_tolerance": lambda d, a: f"abs({a[0]} - {a[1]}) <= {rules.MATCH_TOLERANCE!r}",
+    "closest_match": lambda d, a: f"abs({a[0]} - {a[1]}), {a[2]}",  # the tie-break order
+    "song_match": _song_match,
+    "ms_to_timestamp": _ms_to_timestamp,
+    "is_play": lambda d, a: f"{a[0]} = {literal(rules.PLAY_PAGE)}",
+    "reject_code": lambda d, a: literal(RejectCode[a[0].upper()].value),
+    "reject_reason": lambda d, a: literal(REASONS[RejectCode[a[0].upper()]]),
+}
+
+
+def _macro(dialect: Dialect, match: re.Match[str]) -> str:
+    name, args = match.group(1), [a.strip() for a in match.group(2).split(",")]
+    if name.startswith("latest_"):  # latest_users(ts, path, line): the winner sorts first
+        return _latest_order(name.removeprefix("latest_"), args)
+    if name not in _MACROS:
+        raise ValueError(f"unknown rule {name!r} in SQL")
+    return _MACROS[name](dialect, args)
+
+
+def render(text: str, dialect: Dialect = "postgres") -> str:
+    """SQL with its rule placeholders, `{{rule(args)}}`, written out for `dialect`."""
+    return re.sub(r"\{\{\s*(\w+)\(([^)]*)\)\s*\}\}",
+                  lambda match: _macro(dialect, match), text)
+
+
+@functools.cache
+def _postgres_index() -> dict[str, str]:
+    """Statement name -> its path under postgres/sql/, for the stage folders."""
+    root = resources.files(_PACKAGES["postgres"]).joinpath("sql")
+    index: dict[str, str] = {}
+    for stage in POSTGRES_STAGES:
+        for entry in root.joinpath(stage).iterdir():
+            if entry.name.endswith(".sql"):
+                name = entry.name.removesuffix(".sql")
+                if name in index:
+                    raise RuntimeError(f"sql/{stage}/{entry.name} and sql/{index[name]}.sql "
+                                       "share a name")
+                index[name] = f"{stage}/{name}"
+    return index
+
+
+def read_sql(name: str, dialect: Dialect = "postgres") -> str:
+    """The text of an engine's statement, its rules written out.
+
+    For PostgreSQL `name` is a stage folder's file ("insert_users") or a folder and file
+    ("views/…"); for Spark, a file of spark/sql/ ("songplays").
+    """
+    path = name if "/" in name or dialect != "postgres" else _postgres_index().get(name, name)
+    text = resources.files(_PACKAGES[dialect]).joinpath("sql", *f"{path}.sql".split("/"))
+    return render(text.read_text(encoding="utf-8"), dialect)

@@ -1,0 +1,1 @@
+"""The PostgreSQL engine: the server, connections, schema, loader and publish."""

@@ -1,0 +1,1 @@
+"""The PostgreSQL loader: plan, stage, transform, finish, tied by pipeline.load."""

@@ -1,0 +1,147 @@
+"""`sparkify lake publish`: the lake's current version into the PostgreSQL warehouse.
+
+One transaction replaces what the warehouse holds: a reader sees the old warehouse or the new
+one, never half of either. Each table is read from Parquet with pyarrow, its files mapped to
+manifest ids, written as CSV by pyarrow and sent with COPY; no Spark and no JVM are needed.
+A full replace every time: at the lake's sizes it is a few seconds of COPY (bench/RESULTS.md,
+spark section), where moving only what changed would need a diff of every table against the
+warehouse, and could no longer promise tables equal to the lake's.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from sparkify.config import Settings
+from sparkify.core.tables import CHECKED, surrogate_key
+from sparkify.postgres import schema
+from sparkify.postgres.access import require_writer
+from sparkify.postgres.db import connect, ensure_database, read_sql, skip_reference_triggers
+from sparkify.postgres.load.finish import ANALYTICS_INDEXES, drop_analytics_indexes, sql_statements
+from sparkify.postgres.load.pipeline import LOCK_KEY, truncate_all
+from sparkify.spark.lake import Lake
+
+# Warehouse table <- lake table of the same name, in the order the foreign keys want, with the
+# columns COPY fills (from tables.CHECKED, surrogate keys left to the warehouse; the lake's
+# partition columns of songplays and events, year and month, stay behind; file ids come from
+# the manifest).
+COPIED = ("artists", "songs", "users", "time", "events", "songplays")
+REJECT_COLUMNS = ("file_id", "path", "line_number", "raw", "reason", "reason_code")
+
+
+def _columns(table: str) -> tuple[str, ...]:
+    if table == "rejects":
+        return REJECT_COLUMNS
+    return tuple(column for column in CHECKED[table].columns
+                 if column not in surrogate_key(table))
+
+
+COPIES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (table, _columns(table)) for table in (*COPIED, "rejects"))
+MANIFEST_COLUMNS = ("path", "kind", "size_bytes", "mtime_ns", "etag", "sha256", "records_read",
+                    "records_loaded", "song_plays", "other_pages", "rejected")
+QUALIFIED = {"rejects": "sparkify.rejects", "manifest": "sparkify.manifest"}
+BATCH_ROWS = 65536  # rows read from Parquet and sent to COPY at a time
+Notify = Callable[[str], None]
+
+
+@dataclass
+class PublishResult:
+    lake: str
+    version: str
+    tables: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"lake": self.lake, "version": self.version, "tables": self.tables,
+                "seconds": round(self.seconds, 3)}
+
+
+def publish(settings: Settings, lake: str, notify: Notify | None = None) -> PublishResult:
+    started = time.perf_counter()
+    notify = notify or (lambda message: None)
+    layout = Lake(lake)
+    version = layout.require_current()
+    result = PublishResult(lake=layout.root, version=version)
+    ensure_database(settings)
+    with connect(settings) as conn:  # one transaction: the whole warehouse, or nothing new
+        require_writer(conn, settings)
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])  # no load meanwhile
+        if schema.is_created(conn):
+            schema.create_tables(conn)
+        else:
+            schema.create_all(conn)
+        skip_reference_triggers(conn)  # per-row FK triggers off where allowed
+        conn.execute("SET LOCAL work_mem = '256MB'")
+        truncate_all(conn)
+        conn.execute("SELECT sparkify.pause_user_song_plays()")
+        drop_analytics_indexes(conn)
+        notify("publishing the manifest")
+        file_ids = _copy_manifest(conn, layout, version)
+        for table, columns in COPIES:
+            notify(f"publishing {table}")
+            _copy_table(conn, layout.dataset(version, table), table, columns, file_ids)
+        notify("counting plays per user and song, building the analytics indexes")
+        conn.execute("SELECT sparkify.recount_user_song_plays()")
+        for statement in sql_statements(read_sql(ANALYTICS_INDEXES)):
+            conn.execute(statement)
+        result.tables = schema.row_counts(conn)
+    with connect(settings, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _copy_manifest(conn: psycopg.Connection, layout: Lake, version: str) -> dict[str, int]:
+    """The manifest, in the order the loader registers files (songs first, each by path);
+    returns path -> file_id."""
+    import pyarrow.compute as pc
+
+    table = layout.dataset(version, "manifest").to_table()
+    order = pc.sort_indices(table, sort_keys=[("kind", "descending"), ("path", "ascending")])
+    table = table.take(order).select(list(MANIFEST_COLUMNS))
+    _copy_arrow(conn, "sparkify.manifest", MANIFEST_COLUMNS, table.to_batches(BATCH_ROWS))
+    return dict(conn.execute("SELECT path, file_id FROM sparkify.manifest").fetchall())
+
+
+def _copy_table(conn: psycopg.Connection, dataset: Any, table: str, columns: tuple[str, ...],
+                file_ids: dict[str, int]) -> None:
+    """Stream a lake table into COPY a batch at a time: memory does not grow with the table."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    path_column = "path" if table == "rejects" else "source_path"
+    id_column = "file_id" if table == "rejects" else "source_file_id"
+    paths = pa.array(list(file_ids), pa.string())
+    ids = pa.array(list(file_ids.values()), pa.int32())
+
+    def batches() -> Iterator[Any]:
+        for batch in dataset.to_batches(batch_size=BATCH_ROWS):
+            if id_column in columns:  # the file each row came from, as its manifest id
+                found = pc.take(ids, pc.index_in(batch[path_column], value_set=paths))
+                batch = batch.append_column(id_column, found)
+            yield batch.select(columns)
+
+    _copy_arrow(conn, QUALIFIED.get(table, f"public.{table}"), columns, batches())
+
+
+def _copy_arrow(conn: psycopg.Connection, target: str, columns: tuple[str, ...],
+                batches: Iterable[Any]) -> None:
+    """COPY Arrow batches as CSV (pyarrow quotes every text, so "" stays an empty string
+    and only a missing value is NULL)."""
+    from pyarrow import csv
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+        sql.Identifier(*target.split(".")), sql.SQL(", ").join(map(sql.Identifier, columns)))
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        for batch in batches:
+            buffer = io.BytesIO()
+            csv.write_csv(batch, buffer, csv.WriteOptions(include_header=False))
+            copy.write(buffer.getvalue())

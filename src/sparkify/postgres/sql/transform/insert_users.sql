@@ -1,0 +1,27 @@
+-- Users of the batch's logged-in events, from each user's latest event (rules.USER_LATEST:
+-- by ts, ties to the later file and line). An older event never overwrites a newer one,
+-- whatever the load order; a tie with the row's own event is settled by refresh_users.sql.
+-- `latest` narrows the batch to each user's last instant first, so only a handful of rows
+-- are sorted.
+WITH latest AS (
+    SELECT user_id, max(ts) AS ts
+    FROM staging.events
+    WHERE user_id IS NOT NULL
+    GROUP BY user_id
+)
+INSERT INTO public.users AS u (user_id, first_name, last_name, gender, level, location, last_seen_at)
+SELECT DISTINCT ON (e.user_id)
+       e.user_id, e.first_name, e.last_name, e.gender, e.level, e.location,
+       timestamptz 'epoch' + e.ts * interval '1 millisecond'
+FROM staging.events e
+JOIN latest USING (user_id, ts)
+JOIN staging.files f USING (file_idx)
+ORDER BY e.user_id, {{latest_users(e.ts, f.path, e.line)}}
+ON CONFLICT (user_id) DO UPDATE SET
+    first_name = excluded.first_name,
+    last_name = excluded.last_name,
+    gender = excluded.gender,
+    level = excluded.level,
+    location = excluded.location,
+    last_seen_at = excluded.last_seen_at
+WHERE excluded.last_seen_at > u.last_seen_at;  -- a tie: find_user_ties.sql

@@ -1,0 +1,1 @@
+"""Finding and reading the source files, in a folder or an object store."""
