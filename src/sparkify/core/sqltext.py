@@ -43,16 +43,24 @@ def _ms_to_timestamp(dialect: Dialect, args: list[str]) -> str:
 
 
 def _song_match(dialect: Dialect, args: list[str]) -> str:
-    """song_match(title, artist_name, duration, song, artist, length): a play's song."""
-    title, artist_name, duration, song, artist, length = args
-    return (f"{title} = {song} AND {artist_name} = {artist}"
-            f" AND abs({duration} - {length}) <= {rules.MATCH_TOLERANCE!r}")
+    """song_match(so, a, title, artist, length): catalog song `so` of artist `a` is the play's
+    (title and artist name equal, duration within the tolerance of the length)."""
+    song, artist, title, name, length = args
+    return (f"{song}.title = {title} AND {artist}.artist_id = {song}.artist_id"
+            f" AND {artist}.name = {name}"
+            f" AND abs({song}.duration - {length}) <= {rules.MATCH_TOLERANCE!r}")
+
+
+def _closest_match(dialect: Dialect, args: list[str]) -> str:
+    """closest_match(so, length): among a play's matching songs, the closest length first, then
+    the smallest song_id (the tie-break)."""
+    song, length = args
+    return f"abs({song}.duration - {length}), {song}.song_id"
 
 
 _MACROS: dict[str, Callable[[Dialect, list[str]], str]] = {
-    "within_tolerance": lambda d, a: f"abs({a[0]} - {a[1]}) <= {rules.MATCH_TOLERANCE!r}",
-    "closest_match": lambda d, a: f"abs({a[0]} - {a[1]}), {a[2]}",  # the tie-break order
     "song_match": _song_match,
+    "closest_match": _closest_match,
     "ms_to_timestamp": _ms_to_timestamp,
     "is_play": lambda d, a: f"{a[0]} = {literal(rules.PLAY_PAGE)}",
     "reject_code": lambda d, a: literal(RejectCode[a[0].upper()].value),
@@ -60,8 +68,21 @@ _MACROS: dict[str, Callable[[Dialect, list[str]], str]] = {
 }
 
 
+def _arguments(text: str) -> list[str]:
+    """A macro's arguments: split at the commas outside parentheses."""
+    args, depth, current = [], 0, ""
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            args.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return [*args, current.strip()]
+
+
 def _macro(dialect: Dialect, match: re.Match[str]) -> str:
-    name, args = match.group(1), [a.strip() for a in match.group(2).split(",")]
+    name, args = match.group(1), _arguments(match.group(2))
     if name.startswith("latest_"):  # latest_users(ts, path, line): the winner sorts first
         return _latest_order(name.removeprefix("latest_"), args)
     if name not in _MACROS:
@@ -71,7 +92,7 @@ def _macro(dialect: Dialect, match: re.Match[str]) -> str:
 
 def render(text: str, dialect: Dialect = "postgres") -> str:
     """SQL with its rule placeholders, `{{rule(args)}}`, written out for `dialect`."""
-    return re.sub(r"\{\{\s*(\w+)\(([^)]*)\)\s*\}\}",
+    return re.sub(r"\{\{\s*(\w+)\((.*?)\)\s*\}\}",
                   lambda match: _macro(dialect, match), text)
 
 

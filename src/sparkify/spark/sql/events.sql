@@ -1,7 +1,7 @@
 -- Spark SQL. Every kept event (all pages), as insert_events.sql.
-SELECT timestamp_millis(ts) AS event_time, user_id, session_id, item_in_session, page, method,
+SELECT {{ms_to_timestamp(ts)}} AS event_time, user_id, session_id, item_in_session, page, method,
        status, auth, level, first_name, last_name, gender, location, user_agent, registration,
        song, artist, length, path AS source_path, line AS source_line,
-       year(timestamp_millis(ts)) AS year, month(timestamp_millis(ts)) AS month
+       year({{ms_to_timestamp(ts)}}) AS year, month({{ms_to_timestamp(ts)}}) AS month
 FROM events_all
 WHERE NOT duplicate

@@ -1,7 +1,7 @@
 -- Spark SQL. One row per file: what it was and what became of its records. Duplicates count
 -- as rejected records of their file, not as loaded ones (count_duplicates.sql).
 WITH duplicates AS (
-    SELECT file_idx, count(*) AS n, count_if(page = 'NextSong') AS plays
+    SELECT file_idx, count(*) AS n, count_if({{is_play(page)}}) AS plays
     FROM events_all
     WHERE duplicate
     GROUP BY file_idx

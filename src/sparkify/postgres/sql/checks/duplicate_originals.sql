@@ -15,6 +15,6 @@ WHERE NOT EXISTS (
     SELECT FROM public.events e
     WHERE e.session_id = (d.record ->> 'sessionId')::integer
       AND e.item_in_session = (d.record ->> 'itemInSession')::integer
-      AND e.event_time = timestamptz 'epoch' + (d.record ->> 'ts')::bigint * interval '1 millisecond'
+      AND e.event_time = {{ms_to_timestamp((d.record ->> 'ts')::bigint)}}
 )
 HAVING count(*) > 0;

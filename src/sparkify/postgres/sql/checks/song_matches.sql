@@ -9,8 +9,6 @@ LEFT JOIN public.songs s ON s.song_id = p.song_id
 LEFT JOIN public.artists a ON a.artist_id = s.artist_id
 WHERE p.song_id IS NOT NULL
   AND (s.song_id IS NULL
-       OR s.title IS DISTINCT FROM p.song_title
-       OR a.name IS DISTINCT FROM p.artist_name
        OR p.artist_id IS DISTINCT FROM s.artist_id
-       OR NOT {{within_tolerance(s.duration, p.song_length)}})
+       OR NOT coalesce({{song_match(s, a, p.song_title, p.artist_name, p.song_length)}}, false))
 HAVING count(*) > 0;

@@ -3,9 +3,7 @@
 -- (rules.MATCH_TOLERANCE).
 WITH play AS (SELECT %s::text AS title, %s::text AS artist_name, %s::float8 AS length)
 SELECT so.song_id, so.artist_id
-FROM play
-JOIN public.songs so ON so.title = play.title
-JOIN public.artists a ON a.artist_id = so.artist_id AND a.name = play.artist_name
-WHERE {{within_tolerance(so.duration, play.length)}}
-ORDER BY {{closest_match(so.duration, play.length, so.song_id)}}
+FROM play, public.songs so, public.artists a
+WHERE {{song_match(so, a, play.title, play.artist_name, play.length)}}
+ORDER BY {{closest_match(so, play.length)}}
 LIMIT 1

@@ -12,6 +12,5 @@ WHERE d.record IS NOT NULL
       SELECT FROM public.events e
       WHERE e.session_id = (d.record ->> 'sessionId')::integer
         AND e.item_in_session = (d.record ->> 'itemInSession')::integer
-        AND e.event_time = timestamptz 'epoch'
-                           + (d.record ->> 'ts')::bigint * interval '1 millisecond')
+        AND e.event_time = {{ms_to_timestamp((d.record ->> 'ts')::bigint)}})
 ORDER BY d.path;

@@ -5,7 +5,7 @@ SET rejected = m.rejected + d.n,
     song_plays = m.song_plays - d.plays,
     other_pages = m.other_pages - (d.n - d.plays)
 FROM (
-    SELECT f.file_id, count(*) AS n, count(*) FILTER (WHERE d.page = 'NextSong') AS plays
+    SELECT f.file_id, count(*) AS n, count(*) FILTER (WHERE {{is_play(d.page)}}) AS plays
     FROM staging.duplicates d JOIN staging.files f USING (file_idx)
     GROUP BY f.file_id
 ) d
@@ -21,8 +21,8 @@ FROM staging.duplicates d JOIN staging.events s USING (file_idx, line)
 WHERE s.user_id IS NOT NULL;
 
 DELETE FROM public.time t
-WHERE t.start_time IN (SELECT timestamptz 'epoch' + s.ts * interval '1 millisecond'
+WHERE t.start_time IN (SELECT {{ms_to_timestamp(s.ts)}}
                        FROM staging.duplicates d JOIN staging.events s USING (file_idx, line)
-                       WHERE d.page = 'NextSong')
+                       WHERE {{is_play(d.page)}})
   AND NOT EXISTS (SELECT 1 FROM public.events e
-                  WHERE e.event_time = t.start_time AND e.page = 'NextSong');
+                  WHERE e.event_time = t.start_time AND {{is_play(e.page)}});

@@ -7,5 +7,5 @@ JOIN staging.files f USING (file_idx)
 JOIN public.events e
   ON e.session_id = s.session_id
  AND e.item_in_session = s.item_in_session
- AND e.event_time = timestamptz 'epoch' + s.ts * interval '1 millisecond'
+ AND e.event_time = {{ms_to_timestamp(s.ts)}}
 WHERE (e.source_file_id, e.source_line) <> (f.file_id, s.line);

@@ -10,4 +10,4 @@ FROM (SELECT user_id, max(ts) AS ts
       WHERE user_id IS NOT NULL
       GROUP BY user_id) latest
 JOIN public.users u ON u.user_id = latest.user_id
-                   AND u.last_seen_at = timestamptz 'epoch' + latest.ts * interval '1 millisecond';
+                   AND u.last_seen_at = {{ms_to_timestamp(latest.ts)}};

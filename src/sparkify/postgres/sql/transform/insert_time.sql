@@ -6,9 +6,9 @@ SELECT t, date_part('hour', utc), date_part('day', utc), date_part('week', utc),
 FROM (
     SELECT t, t AT TIME ZONE 'UTC' AS utc
     FROM (
-        SELECT DISTINCT timestamptz 'epoch' + ts * interval '1 millisecond' AS t
+        SELECT DISTINCT {{ms_to_timestamp(ts)}} AS t
         FROM staging.events
-        WHERE page = 'NextSong'
+        WHERE {{is_play(page)}}
     ) plays
 ) parts
 ON CONFLICT (start_time) DO NOTHING;

@@ -12,7 +12,7 @@ WITH latest AS (
 INSERT INTO public.users AS u (user_id, first_name, last_name, gender, level, location, last_seen_at)
 SELECT DISTINCT ON (e.user_id)
        e.user_id, e.first_name, e.last_name, e.gender, e.level, e.location,
-       timestamptz 'epoch' + e.ts * interval '1 millisecond'
+       {{ms_to_timestamp(e.ts)}}
 FROM staging.events e
 JOIN latest USING (user_id, ts)
 JOIN staging.files f USING (file_idx)

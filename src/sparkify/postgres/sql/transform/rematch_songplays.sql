@@ -2,8 +2,8 @@
 -- result is the one a load from nothing gives. Those are the plays unmatched so far whose title
 -- is a title of the batch (songs that arrive after their plays), the plays matched to a song or
 -- artist of the batch (a changed file can change a duration or a name), and the plays whose
--- song a reloaded file dropped (listed by forget_files.sql). Same rule as insert_songplays.sql:
--- title and artist name equal, length within the match tolerance, the closest winning.
+-- song a reloaded file dropped (listed by forget_files.sql). Same rule as insert_songplays.sql
+-- (song_match and closest_match: core/rules.py, written in by core/sqltext.py).
 CREATE TEMP TABLE IF NOT EXISTS unmatched_plays (songplay_id bigint) ON COMMIT DROP;
 
 WITH touched AS (
@@ -15,11 +15,9 @@ WITH touched AS (
        OR p.songplay_id IN (SELECT songplay_id FROM unmatched_plays)
 ), best AS (
     SELECT DISTINCT ON (t.songplay_id) t.songplay_id, so.song_id, so.artist_id
-    FROM touched t
-    JOIN public.songs so ON so.title = t.song_title
-    JOIN public.artists a ON a.artist_id = so.artist_id AND a.name = t.artist_name
-    WHERE {{within_tolerance(so.duration, t.song_length)}}
-    ORDER BY t.songplay_id, {{closest_match(so.duration, t.song_length, so.song_id)}}
+    FROM touched t, public.songs so, public.artists a
+    WHERE {{song_match(so, a, t.song_title, t.artist_name, t.song_length)}}
+    ORDER BY t.songplay_id, {{closest_match(so, t.song_length)}}
 )
 UPDATE public.songplays p
 SET song_id = b.song_id, artist_id = b.artist_id

@@ -6,9 +6,9 @@
 -- Start times are looked up only within the batch's own span, through time's key: a check
 -- against the whole table would make each batch cost more as the table grows.
 WITH plays AS MATERIALIZED (
-    SELECT e.user_id, timestamptz 'epoch' + e.ts * interval '1 millisecond' AS start_time
+    SELECT e.user_id, {{ms_to_timestamp(e.ts)}} AS start_time
     FROM staging.events e
-    WHERE e.page = 'NextSong'
+    WHERE {{is_play(e.page)}}
       AND NOT EXISTS (SELECT 1 FROM staging.duplicates d
                       WHERE d.file_idx = e.file_idx AND d.line = e.line)
 ), span AS (

@@ -5,7 +5,7 @@
 CREATE OR REPLACE VIEW public.activity_by_day AS
 WITH per_user AS (
     SELECT (event_time AT TIME ZONE 'UTC')::date AS day, user_id,
-           count(*) FILTER (WHERE page = 'NextSong') AS plays,
+           count(*) FILTER (WHERE {{is_play(page)}}) AS plays,
            count(*) AS events
     FROM public.events
     GROUP BY 1, 2

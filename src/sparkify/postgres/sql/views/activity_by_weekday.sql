@@ -4,7 +4,7 @@
 CREATE OR REPLACE VIEW public.activity_by_weekday AS
 WITH counts AS (
     SELECT date_part('isodow', event_time AT TIME ZONE 'UTC')::integer AS weekday,
-           count(*) FILTER (WHERE page = 'NextSong') AS plays,
+           count(*) FILTER (WHERE {{is_play(page)}}) AS plays,
            count(*) AS events
     FROM public.events
     GROUP BY 1

@@ -9,7 +9,7 @@ SELECT session_id,
        max(event_time) AS ended_at,
        extract(epoch FROM max(event_time) - min(event_time))::double precision AS length_seconds,
        count(*) AS events,
-       count(*) FILTER (WHERE page = 'NextSong') AS songs
+       count(*) FILTER (WHERE {{is_play(page)}}) AS songs
 FROM public.events
 WHERE user_id IS NOT NULL
 GROUP BY session_id, user_id;
