@@ -16,6 +16,12 @@ def is_play(page: object) -> bool:
     return page == PLAY_PAGE
 
 
+# -- the time dimension ------------------------------------------------------------------------
+
+# A play's start time broken into parts on the UTC wall clock; week is the ISO week and weekday
+# the ISO day (Monday 1 .. Sunday 7).
+TIME_PARTS = ("hour", "day", "week", "month", "year", "weekday")
+
 # -- matching a play to a song ----------------------------------------------------------------
 
 # A play's length and its song's duration are floats written by different systems: they match

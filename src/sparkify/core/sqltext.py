@@ -58,10 +58,36 @@ def _closest_match(dialect: Dialect, args: list[str]) -> str:
     return f"abs({song}.duration - {length}), {song}.song_id"
 
 
+# each part of rules.TIME_PARTS in each dialect, of a UTC wall-clock time `{t}`
+_TIME_PART_SQL: dict[Dialect, dict[str, str]] = {
+    "postgres": {"hour": "date_part('hour', {t})", "day": "date_part('day', {t})",
+                 "week": "date_part('week', {t})", "month": "date_part('month', {t})",
+                 "year": "date_part('year', {t})", "weekday": "date_part('isodow', {t})"},
+    "spark": {"hour": "hour({t})", "day": "day({t})", "week": "weekofyear({t})",
+              "month": "month({t})", "year": "year({t})",
+              "weekday": "(dayofweek({t}) + 5) % 7 + 1"},  # Spark counts from Sunday = 1
+}
+
+
+def _time_parts(dialect: Dialect, args: list[str]) -> str:
+    """time_parts(t): the select list of the time dimension's parts of `t` (UTC wall clock)."""
+    (t,) = args
+    return ", ".join(f"{_TIME_PART_SQL[dialect][part].format(t=t)} AS {part}"
+                     for part in rules.TIME_PARTS)
+
+
+def _time_part(dialect: Dialect, args: list[str]) -> str:
+    """time_part(weekday, t): one part of rules.TIME_PARTS of `t` (UTC wall clock)."""
+    part, t = args
+    return _TIME_PART_SQL[dialect][part].format(t=t)
+
+
 _MACROS: dict[str, Callable[[Dialect, list[str]], str]] = {
     "song_match": _song_match,
     "closest_match": _closest_match,
     "ms_to_timestamp": _ms_to_timestamp,
+    "time_parts": _time_parts,
+    "time_part": _time_part,
     "is_play": lambda d, a: f"{a[0]} = {literal(rules.PLAY_PAGE)}",
     "reject_code": lambda d, a: literal(RejectCode[a[0].upper()].value),
     "reject_reason": lambda d, a: literal(REASONS[RejectCode[a[0].upper()]]),

@@ -1,8 +1,7 @@
 -- Start times of the batch's song plays, broken into parts in UTC (date_part on the UTC wall
 -- clock: the same whatever the session's TimeZone, and cheaper than numeric extract()).
 INSERT INTO public.time (start_time, hour, day, week, month, year, weekday)
-SELECT t, date_part('hour', utc), date_part('day', utc), date_part('week', utc),
-       date_part('month', utc), date_part('year', utc), date_part('isodow', utc)
+SELECT t, {{time_parts(utc)}}
 FROM (
     SELECT t, t AT TIME ZONE 'UTC' AS utc
     FROM (

@@ -3,7 +3,7 @@
 -- Example: SELECT hour, plays, events FROM activity_by_hour ORDER BY hour;
 CREATE OR REPLACE VIEW public.activity_by_hour AS
 WITH counts AS (
-    SELECT date_part('hour', event_time AT TIME ZONE 'UTC')::integer AS hour,
+    SELECT {{time_part(hour, event_time AT TIME ZONE 'UTC')}}::integer AS hour,
            count(*) FILTER (WHERE {{is_play(page)}}) AS plays,
            count(*) AS events
     FROM public.events

@@ -3,7 +3,7 @@
 -- Example: SELECT weekday_name, plays, events FROM activity_by_weekday ORDER BY weekday;
 CREATE OR REPLACE VIEW public.activity_by_weekday AS
 WITH counts AS (
-    SELECT date_part('isodow', event_time AT TIME ZONE 'UTC')::integer AS weekday,
+    SELECT {{time_part(weekday, event_time AT TIME ZONE 'UTC')}}::integer AS weekday,
            count(*) FILTER (WHERE {{is_play(page)}}) AS plays,
            count(*) AS events
     FROM public.events
