@@ -1,31 +1,62 @@
-"""The Python API: what the `sparkify` command does, as functions with typed results.
+"""The Python API: every operation of the `sparkify` command, as functions with typed results.
 
-The command line is a thin layer over these; docs/python-api.md shows each with an example
-that the test suite runs. Every function takes the server to use as `settings` (default: the
-environment, as the command reads it: DATABASE_URL, else the embedded server in SPARKIFY_HOME).
-Errors a user can act on are raised as `SparkifyError`, whose message is one line.
+The command line (`sparkify.cli`) is a thin layer over these and calls nothing else of the
+library; docs/python-api.md shows each with an example that the test suite runs. Every function
+takes the server to use as `settings` (default: the environment, as the command reads it:
+DATABASE_URL, else the embedded server in SPARKIFY_HOME). Errors a user can act on are raised as
+`SparkifyError`, whose message is one line; a database error becomes one too.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from sparkify.checks import CheckResult, all_passed, run_checks
+import psycopg
+
+from sparkify.checks import DEFAULT_MAX_REJECT_SHARE, CheckResult, all_passed, run_checks
+from sparkify.checks import report as checks_report
 from sparkify.config import Settings, load_settings
 from sparkify.core.result import LoadResult
-from sparkify.errors import SparkifyError
+from sparkify.errors import OptionError, SparkifyError
 from sparkify.generate import GenerateConfig, GenerateResult
 from sparkify.generate import generate as _generate
+from sparkify.postgres import access, db, schema
+from sparkify.postgres import status as _status
 from sparkify.postgres.load.pipeline import LoadOptions
 from sparkify.postgres.load.pipeline import load as _load
+from sparkify.postgres.server import EmbeddedServer
 from sparkify.recommend import Recommendation
 from sparkify.recommend import recommend as _recommend
+from sparkify.sources.store import ANON_VARIABLE
 
-__all__ = ["CheckReport", "CheckResult", "GenerateResult", "LoadOptions", "LoadResult",
-           "Recommendation", "Report", "Settings", "SparkifyError", "check", "generate",
-           "load", "recommend", "report", "settings"]
+__all__ = ["ANON_VARIABLE", "DEFAULT_MAX_REJECT_SHARE", "CheckReport", "CheckResult",
+           "DbStatus", "GenerateResult", "LoadOptions", "LoadResult", "OptionError",
+           "Recommendation", "Report", "Settings", "SparkifyError", "check", "database", "db_start",
+           "db_status", "db_stop", "db_url", "generate", "grant_read", "init", "lake_build",
+           "lake_publish", "load", "recommend", "report", "settings", "status"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+Notify = Callable[[str], None]
+
+
+def _one_line(function: Callable[P, R]) -> Callable[P, R]:
+    """A database error leaves the API as a SparkifyError of one line (exit code 2)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except psycopg.Error as exc:
+            raise db.database_error(exc, load_settings) from exc
+
+    return wrapper
 
 
 def settings(database_url: str | None = None, database: str | None = None,
@@ -38,11 +69,42 @@ def settings(database_url: str | None = None, database: str | None = None,
                     data_root=base.data_root)
 
 
-def load(root: str | Path, *, settings: Settings | None = None, full_refresh: bool = False,
-         options: LoadOptions | None = None) -> LoadResult:
-    """Load every new or changed file under `root` (its song_data/ and log_data/)."""
-    return _load(settings or load_settings(), root, full_refresh=full_refresh,
-                 notify=lambda message: None, options=options)
+def database(*, settings: Settings | None = None) -> str:
+    """The name of the warehouse's database on that server."""
+    return db.database_name(settings or load_settings())
+
+
+# -- the warehouse -----------------------------------------------------------------------------
+
+
+@_one_line
+def init(*, drop: bool = False, settings: Settings | None = None) -> str:
+    """Create the database and its tables (kept if they exist); `drop`: start from empty.
+    Returns the database's name."""
+    target = settings or load_settings()
+    if drop:
+        schema.rebuild(target)  # one transaction: all rebuilt, or nothing
+    else:
+        db.ensure_database(target)
+        with db.connect(target, autocommit=True) as conn:
+            schema.create_all(conn)
+    return db.database_name(target)
+
+
+@_one_line
+def load(root: str | Path | None = None, *, settings: Settings | None = None,
+         full_refresh: bool = False, options: LoadOptions | None = None, anon: bool = False,
+         notify: Notify | None = None, progress: Callable[[Any], None] | None = None,
+         on_plan: Callable[[int, int], None] | None = None) -> LoadResult:
+    """Load every new or changed file under `root` (default SPARKIFY_DATA): its song_data/ and
+    log_data/. `anon` reads an object store without credentials; `progress(file)` and
+    `on_plan(files, bytes)` report the work as it goes."""
+    if anon:  # an environment variable, so that the staging process reads the same way
+        os.environ[ANON_VARIABLE] = "1"
+    target = settings or load_settings()
+    return _load(target, root or target.data_root, full_refresh=full_refresh,
+                 notify=notify or (lambda message: None), options=options,
+                 progress=progress, on_plan=on_plan)
 
 
 @dataclass(frozen=True)
@@ -65,14 +127,91 @@ class CheckReport:
                 return result
         raise KeyError(name)
 
+    def to_dict(self) -> dict[str, Any]:
+        """What `sparkify check --json` prints."""
+        return checks_report(self.results)
 
-def check(*, settings: Settings | None = None, max_reject_share: float | None = None
-          ) -> CheckReport:
+
+@_one_line
+def check(*, settings: Settings | None = None,
+          max_reject_share: float = DEFAULT_MAX_REJECT_SHARE) -> CheckReport:
     """The sanity and data-quality checks of `sparkify check`."""
+    return CheckReport(run_checks(settings or load_settings(), max_reject_share=max_reject_share))
+
+
+@_one_line
+def status(*, settings: Settings | None = None) -> dict[str, Any]:
+    """The server in use, rows per table, files loaded: starts and creates nothing."""
+    return _status.collect(settings or load_settings())
+
+
+@_one_line
+def grant_read(role: str, *, settings: Settings | None = None) -> bool:
+    """Let `role` read the warehouse and write nothing; True when the role was created."""
+    return access.grant_read(settings or load_settings(), role)
+
+
+# -- the embedded server -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DbStatus:
+    """Which server is in use and whether it answers."""
+
+    external: bool
+    running: bool
+    url: str  # without any password
+    detail: str  # a line for people: where its data lives, or why it cannot be reached
+
+
+def _embedded(target: Settings, doing: str) -> EmbeddedServer:
+    if target.external:
+        raise SparkifyError(f"DATABASE_URL (or PG*) names an external server; {doing}")
+    return EmbeddedServer(target.home)
+
+
+@_one_line
+def db_start(*, settings: Settings | None = None) -> Path:
+    """Start the embedded server (it runs until `db_stop`); returns its data folder."""
     target = settings or load_settings()
-    if max_reject_share is None:
-        return CheckReport(run_checks(target))
-    return CheckReport(run_checks(target, max_reject_share=max_reject_share))
+    server = _embedded(target, "nothing to start")
+    server.ensure_running()
+    db.ensure_database(target)
+    return server.pgdata
+
+
+def db_stop(*, settings: Settings | None = None) -> bool:
+    """Stop the embedded server; False when it was not running."""
+    return _embedded(settings or load_settings(), "not stopping it").stop()
+
+
+@_one_line
+def db_status(*, settings: Settings | None = None) -> DbStatus:
+    target = settings or load_settings()
+    url = db.redact(db.server_conninfo(target, start=False))
+    if target.external:
+        try:  # the project's database: a least-privilege role may not reach `postgres`
+            db.connect(target).close()
+        except db.DatabaseMissing:
+            return DbStatus(True, True, url, f"no database {db.database_name(target)!r} yet")
+        except SparkifyError as exc:
+            return DbStatus(True, False, url, str(exc))
+        return DbStatus(True, True, url, "")
+    server = EmbeddedServer(target.home)
+    info = server.running_info()
+    if info is None:
+        return DbStatus(False, False, url, f"data in {server.pgdata}")
+    return DbStatus(False, True, url, f"pid {info['pid']}, data in {server.pgdata}, "
+                                      f"socket in {info['socket_dir']}")
+
+
+def db_url(*, user: str | None = None, settings: Settings | None = None) -> str:
+    """The connection URL of the server in use (as `user`), without any password; starts
+    nothing."""
+    return db.redact(db.url_for(settings or load_settings(), user))
+
+
+# -- answers -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -80,6 +219,7 @@ class Report:
     """The analytics team's answers: `figures` holds what `sparkify report --json` prints."""
 
     figures: dict[str, Any] = field(default_factory=dict)
+    user_id: int | None = None  # a report on one user
 
     @property
     def top_songs(self) -> list[dict[str, Any]]:
@@ -89,16 +229,29 @@ class Report:
         """The report as one self-contained HTML page (charts inline)."""
         from sparkify.report import html
 
-        return html.render(self.figures)
+        return html.render(self.figures) if self.user_id is None else html.render_user(
+            self.figures)
+
+    def print(self, console: Any) -> None:
+        """The report as tables on a rich console."""
+        from sparkify.report import terminal
+
+        (terminal.render if self.user_id is None else terminal.render_user)(self.figures,
+                                                                             console)
 
 
-def report(*, settings: Settings | None = None) -> Report:
-    """Every figure of the report, from the analytics views."""
-    from sparkify.report import collect
+@_one_line
+def report(*, user_id: int | None = None, settings: Settings | None = None) -> Report:
+    """Every figure of the report, from the analytics views; `user_id`: one user's."""
+    from sparkify.report import collect, collect_user
 
-    return Report(collect(settings or load_settings()))
+    target = settings or load_settings()
+    if user_id is None:
+        return Report(collect(target))
+    return Report(collect_user(target, user_id), user_id)
 
 
+@_one_line
 def recommend(user_id: int, *, limit: int = 10,
               settings: Settings | None = None) -> list[Recommendation]:
     """Songs for `user_id`, best first, each with the reason it was chosen."""
@@ -106,8 +259,48 @@ def recommend(user_id: int, *, limit: int = 10,
 
 
 def generate(out: str | Path, *, scale: float | None = None, events: int | None = None,
-             days: int | None = None, seed: int | None = None, force: bool = False
-             ) -> GenerateResult:
+             days: int | None = None, users: int | None = None, songs: int | None = None,
+             start_date: date | None = None, seed: int | None = None,
+             match_rate: float | None = None, demo: bool = False, force: bool = False,
+             progress: Callable[[int, int], None] | None = None) -> GenerateResult:
     """Synthetic data in the source format under `out` (song_data/ and log_data/)."""
-    config = GenerateConfig.resolve(scale=scale, events=events, days=days, seed=seed)
-    return _generate(Path(out), config, force=force)
+    config = GenerateConfig.resolve(scale=scale, events=events, days=days, users=users,
+                                    songs=songs, start_date=start_date, seed=seed,
+                                    match_rate=match_rate, demo=demo)
+    return _generate(Path(out), config, force=force, progress=progress)
+
+
+# -- the Spark engine --------------------------------------------------------------------------
+
+
+def lake_build(root: str, lake: str, *, master: str | None = None,
+               conf: Iterable[str] = (), notify: Notify | None = None) -> Any:
+    """Build the Parquet lake `lake` from `root` on Spark (`master`: local[N], spark://…;
+    `conf`: KEY=VALUE settings). Spark starts only when there is work. Returns a BuildResult."""
+    from sparkify.spark import session
+    from sparkify.spark.build import build
+
+    settings_given = session.parse_conf(conf)
+    say = notify or (lambda message: None)
+    started: list[Any] = []
+
+    def start_spark() -> Any:
+        say("starting Spark")
+        started.append(session.start(master, settings_given))
+        return started[-1]
+
+    try:
+        return build(start_spark, root, lake, say)
+    finally:
+        for spark in started:
+            spark.stop()
+
+
+@_one_line
+def lake_publish(lake: str, *, settings: Settings | None = None,
+                 notify: Notify | None = None) -> Any:
+    """Replace the warehouse's tables with the lake's current version, in one transaction.
+    Returns a PublishResult."""
+    from sparkify.postgres.publish import publish
+
+    return publish(settings or load_settings(), lake, notify)

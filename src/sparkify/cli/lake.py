@@ -1,4 +1,4 @@
-"""`sparkify lake build|publish`: the Spark engine's commands (registered by cli.py)."""
+"""`sparkify lake build|publish`: the Spark engine's commands."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import click
-from rich.console import Console
 
-from sparkify.config import load_settings
-
-console = Console()
+from sparkify import api
+from sparkify.cli.base import cli, console
+from sparkify.cli.output import print_load_summary
 
 
 @contextmanager
@@ -26,7 +24,7 @@ def _stages(show: bool) -> Iterator:
         yield lambda message: status.update(f"[bold]{message}")
 
 
-@click.group()
+@cli.group()
 def lake() -> None:
     """Run the ETL on Apache Spark into a Parquet lake, and publish the lake into PostgreSQL."""
 
@@ -53,24 +51,8 @@ def build_command(data_root: str, lake_dir: str, master: str | None, confs: tupl
       sparkify lake build ../shared/data/sparkify-sample lake/ --master local[2]
       sparkify lake publish lake/
     """
-    from sparkify.cli import _print_load_summary
-    from sparkify.spark import session
-    from sparkify.spark.build import build
-
-    conf = session.parse_conf(confs)
-    started: list[Any] = []
-
-    def start_spark() -> Any:  # only when there is work: a wrong root or no change needs none
-        notify("starting Spark")
-        started.append(session.start(master, conf))
-        return started[-1]
-
     with _stages(not as_json and sys.stderr.isatty()) as notify:
-        try:
-            result = build(start_spark, data_root, lake_dir, notify)
-        finally:
-            for spark in started:
-                spark.stop()
+        result = api.lake_build(data_root, lake_dir, master=master, conf=confs, notify=notify)
     if as_json:
         click.echo(json.dumps(result.to_dict()))
         return
@@ -78,7 +60,7 @@ def build_command(data_root: str, lake_dir: str, master: str | None, confs: tupl
         console.print(f"lake {result.lake} is up to date (version {result.version}): "
                       f"{result.files_skipped:,} files unchanged")
         return
-    _print_load_summary(result)
+    print_load_summary(result)
     console.print(f"lake {result.lake}: version {result.version}")
 
 
@@ -95,10 +77,8 @@ def publish_command(lake_dir: str, as_json: bool) -> None:
     Example:
       sparkify lake publish lake/ && sparkify check
     """
-    from sparkify.postgres.publish import publish
-
     with _stages(not as_json and sys.stderr.isatty()) as notify:
-        result = publish(load_settings(), lake_dir, notify)
+        result = api.lake_publish(lake_dir, notify=notify)
     if as_json:
         click.echo(json.dumps(result.to_dict()))
         return

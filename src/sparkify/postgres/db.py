@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -164,3 +165,35 @@ def one(cursor: psycopg.Cursor[Any]) -> tuple[Any, ...]:
         raise SparkifyError("the server returned no row where one is always due; "
                             "is this a PostgreSQL server?")
     return row
+
+
+def url_for(settings: Settings, user: str | None = None) -> str:
+    """The server's connection string (as `user`), starting nothing; may hold a password."""
+    if user and not settings.external:
+        return EmbeddedServer(settings.home).url(database_name(settings), user)
+    conninfo = server_conninfo(settings, start=False)
+    return make_conninfo(conninfo, user=user) if user else conninfo
+
+
+_LOST = ("connection is lost", "connection is closed", "server closed the connection",
+         "terminating connection")
+
+
+def database_error(exc: psycopg.Error, settings: Callable[[], Settings]) -> SparkifyError:
+    """A database error as one line; where the server went away mid-command, where to look
+    (a full disk stops it, for one)."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    hint = ""
+    if isinstance(exc, psycopg.OperationalError) and any(p in text for p in _LOST):
+        try:
+            target = settings()
+        except SparkifyError:
+            target = None
+        if target is not None:
+            log = ("its log" if target.external
+                   else f"its log, {EmbeddedServer(target.home).log_file}")
+            hint = (f" (the server ended the connection: stopped, restarted, out of disk or "
+                    f"memory? see {log}; batches already committed stay loaded)")
+    return SparkifyError(f"database error: {first}{hint}")
+

@@ -111,15 +111,20 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
             raise
         rows.close()
         copy_rejects()
-        with cur.copy(_copy_statement(slot, "files", FILE_COLUMNS)) as copy:
-            for idx, ((source, reloaded), s) in enumerate(zip(batch, stats, strict=True)):
-                copy.write_row((idx, source.key, kind, source.size, source.mtime_ns,
-                                source.etag, s.sha256, s.read, s.rejected, s.song_plays,
-                                s.other_pages, reloaded))
+        _copy_files(cur, slot, kind, batch, stats)
         # Statistics of this batch, not of whatever the table held when last analyzed: the
         # transform's joins are planned from them (autovacuum is off on staging).
         cur.execute(sql.SQL("ANALYZE {}, {}").format(sql.Identifier(slot, table),
                                                      sql.Identifier(slot, "files")))
+
+
+def _copy_files(cur: psycopg.Cursor, slot: str, kind: str, batch: Batch,
+                stats: list[FileStats]) -> None:
+    """The batch's files, each with what became of its records, into the slot's files table."""
+    with cur.copy(_copy_statement(slot, "files", FILE_COLUMNS)) as copy:
+        for idx, ((source, reloaded), s) in enumerate(zip(batch, stats, strict=True)):
+            copy.write_row((idx, source.key, kind, source.size, source.mtime_ns, source.etag,
+                            s.sha256, s.read, s.rejected, s.song_plays, s.other_pages, reloaded))
 
 
 def _next_job(jobs):

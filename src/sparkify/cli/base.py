@@ -1,0 +1,53 @@
+"""The `sparkify` group: its options, and known failures turned into one line and an exit code."""
+
+from __future__ import annotations
+
+import traceback
+
+import click
+from rich.console import Console
+
+from sparkify.errors import OptionError, SparkifyError
+
+console = Console()
+
+
+class SparkifyGroup(click.Group):
+    """Turns known failures into one line on stderr and an exit code (2: usage/environment)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OptionError as exc:  # the library names parameters; here they are flags
+            _fail(ctx, exc.phrase(lambda option: "--" + option.replace("_", "-")), exc.exit_code)
+        except SparkifyError as exc:
+            _fail(ctx, str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail(ctx, "interrupted; batches already committed stay loaded", 130)
+        except OSError as exc:  # a file or folder the library did not foresee: still one line
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(ctx, f"{where}{exc.strerror or exc}", 2)
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> None:
+    if ctx.find_root().params.get("verbose"):
+        traceback.print_exc()
+    click.echo(f"sparkify: error: {message}", err=True)
+    ctx.exit(code)
+
+
+@click.group(cls=SparkifyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Show the traceback of an error.")
+@click.version_option(package_name="sparkify")
+def cli(verbose: bool) -> None:
+    """Turn Sparkify's song and event JSON into a PostgreSQL star schema.
+
+    The server is the one DATABASE_URL (or libpq's PG* variables) names; without them, an
+    embedded PostgreSQL whose data lives under SPARKIFY_HOME (default ./.sparkify).
+
+    \b
+    Example:
+      sparkify load data/        # load new and changed files
+      sparkify status            # what is loaded
+      psql "$(sparkify db url)"  # query it
+    """
