@@ -61,10 +61,12 @@ def _one_line(function: Callable[P, R]) -> Callable[P, R]:
 
 def settings(database_url: str | None = None, database: str | None = None,
              home: str | Path | None = None) -> Settings:
-    """The server to use: the environment's, with any of these given instead."""
+    """The server to use: the environment's, with any of these given instead
+    (`database_url=""`: the embedded server, whatever DATABASE_URL says)."""
     base = load_settings()
+    url = base.database_url if database_url is None else database_url or None
     return Settings(home=Path(home).absolute() if home is not None else base.home,
-                    database_url=database_url if database_url is not None else base.database_url,
+                    database_url=url,
                     database=database if database is not None else base.database,
                     data_root=base.data_root)
 
