@@ -41,7 +41,14 @@ def prepare_before(ref: str, cache: Path) -> tuple[Path, str]:
             _run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)])
         _run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), sha])
         _run([sys.executable, "-m", "venv", str(tree / ".venv")])
-        _run([str(tree / ".venv" / "bin" / "pip"), "install", "--quiet", "-e", str(tree)])
+        pip = str(tree / ".venv" / "bin" / "pip")
+        if (tree / "requirements.lock").exists():  # a commit with a lock installs from it
+            _run([pip, "install", "--quiet", "--require-hashes", "--no-deps", "-r",
+                  str(tree / "requirements.lock")])
+            _run([pip, "install", "--quiet", "--no-deps", "--no-build-isolation", "-e",
+                  str(tree)])
+        else:
+            _run([pip, "install", "--quiet", "-e", str(tree)])
     return tree / ".venv" / "bin" / "sparkify", sha
 
 
@@ -80,7 +87,7 @@ def render(figures: dict) -> str:
         "loaders took turns on fresh embedded servers; seconds are the load's own (`--json`).\n\n"
         "| run | before s | after s |\n|---:|---:|---:|\n" + rows + "\n\n"
         f"Median after / before: **{ratio:.3f}** "
-        f"({'within' if abs(ratio - 1) <= 0.10 else 'outside'} the 10% the refactor allows).\n"
+        f"({'within' if abs(ratio - 1) <= 0.05 else 'outside'} the 5% a refactor allows).\n"
         f"{SECTION_END}\n")
 
 

@@ -57,7 +57,8 @@ def jdbc_publish(spark, lake: Path, version: str, server: pg15.Pg15Server,
                  database: str) -> float:
     from pyspark.sql import functions as F
 
-    from sparkify.postgres.publish import COPIES, MANIFEST_COLUMNS
+    from sparkify.core.tables import MANIFEST_COLUMNS
+    from sparkify.postgres.publish import COPIES
 
     url = f"jdbc:postgresql://127.0.0.1:{server.port}/{database}?reWriteBatchedInserts=true"
     props = {"user": pg15.SUPERUSER, "password": server.password, "batchsize": "10000",

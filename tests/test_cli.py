@@ -382,7 +382,7 @@ def test_pg_variables_name_the_server_and_the_database():
 def test_a_server_that_ends_the_connection_mid_load_is_one_line_with_where_to_look(settings,
                                                                                    tmp_path):
     """A full disk or a crash ends the load's connection: say so, and where the log is."""
-    from sparkify.postgres.load.pipeline import LOCK_KEY
+    from sparkify.postgres.writing import LOCK_KEY
 
     small_root(tmp_path)
     env = clean_env(SPARKIFY_HOME=str(settings.home), SPARKIFY_DATABASE=settings.database)

@@ -48,7 +48,7 @@ def test_small_load_into_a_bigger_warehouse_keeps_the_indexes(settings, tmp_path
     write_log(tmp_path, "a.json", [event(itemInSession=i) for i in range(50)])
     load(settings, tmp_path, notify=lambda m: None, options=BULK)
     write_log(tmp_path, "b.json", [event(sessionId=2, itemInSession=i) for i in range(5)])
-    monkeypatch.setattr(load_module, "drop_analytics_indexes",
+    monkeypatch.setattr(load_module, "pause_upkeep",
                         lambda conn: pytest.fail("a small load dropped the indexes"))
     assert load(settings, tmp_path, notify=lambda m: None, options=BULK).files_loaded == 1
 

@@ -153,6 +153,15 @@ def surrogate_key(table: str) -> tuple[str, ...]:
     return spec.primary_key if spec.primary_key != spec.natural_key else ()
 
 
+# The bookkeeping's columns, written by both engines (COPY into PostgreSQL, the lake's files).
+MANIFEST_COLUMNS = ("path", "kind", "size_bytes", "mtime_ns", "etag", "sha256", "records_read",
+                    "records_loaded", "song_plays", "other_pages", "rejected")
+REJECT_COLUMNS = ("file_id", "path", "line_number", "raw", "reason", "reason_code")
+# The loader's staging tables of a batch: files by their index in the batch, rejects by it too.
+STAGING_FILE_COLUMNS = ("file_idx", "path", "kind", "size_bytes", "mtime_ns", "etag", "sha256",
+                        "records_read", "rejected", "song_plays", "other_pages", "reloaded")
+STAGING_REJECT_COLUMNS = ("file_idx", "line", "raw", "reason", "reason_code")
+
 STAR_TABLES = tuple(name for name, spec in CHECKED.items() if spec.star)
 STATUS_TABLES = (*STAR_TABLES, "events")  # what `sparkify status` counts
 STAGING_SCHEMAS = ("staging", "staging2")  # two slots: see stage.py

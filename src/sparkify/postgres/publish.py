@@ -20,12 +20,11 @@ import psycopg
 from psycopg import sql
 
 from sparkify.config import Settings
-from sparkify.core.tables import CHECKED, surrogate_key
+from sparkify.core.tables import CHECKED, MANIFEST_COLUMNS, REJECT_COLUMNS, surrogate_key
 from sparkify.postgres import schema
-from sparkify.postgres.access import require_writer
-from sparkify.postgres.db import connect, ensure_database, read_sql, skip_reference_triggers
-from sparkify.postgres.load.finish import ANALYTICS_INDEXES, drop_analytics_indexes, sql_statements
-from sparkify.postgres.load.pipeline import LOCK_KEY, truncate_all
+from sparkify.postgres.db import connect, skip_reference_triggers
+from sparkify.postgres.load.finish import finish
+from sparkify.postgres.writing import pause_upkeep, truncate_all, writing
 from sparkify.spark.lake import Lake
 
 # Warehouse table <- lake table of the same name, in the order the foreign keys want, with the
@@ -33,7 +32,6 @@ from sparkify.spark.lake import Lake
 # partition columns of songplays and events, year and month, stay behind; file ids come from
 # the manifest).
 COPIED = ("artists", "songs", "users", "time", "events", "songplays")
-REJECT_COLUMNS = ("file_id", "path", "line_number", "raw", "reason", "reason_code")
 
 
 def _columns(table: str) -> tuple[str, ...]:
@@ -45,8 +43,6 @@ def _columns(table: str) -> tuple[str, ...]:
 
 COPIES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     (table, _columns(table)) for table in (*COPIED, "rejects"))
-MANIFEST_COLUMNS = ("path", "kind", "size_bytes", "mtime_ns", "etag", "sha256", "records_read",
-                    "records_loaded", "song_plays", "other_pages", "rejected")
 QUALIFIED = {"rejects": "sparkify.rejects", "manifest": "sparkify.manifest"}
 BATCH_ROWS = 65536  # rows read from Parquet and sent to COPY at a time
 Notify = Callable[[str], None]
@@ -70,28 +66,19 @@ def publish(settings: Settings, lake: str, notify: Notify | None = None) -> Publ
     layout = Lake(lake)
     version = layout.require_current()
     result = PublishResult(lake=layout.root, version=version)
-    ensure_database(settings)
-    with connect(settings) as conn:  # one transaction: the whole warehouse, or nothing new
-        require_writer(conn, settings)
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])  # no load meanwhile
-        if schema.is_created(conn):
-            schema.create_tables(conn)
-        else:
-            schema.create_all(conn)
+    # one transaction: the whole warehouse, or nothing new; no load meanwhile
+    with writing(settings, autocommit=False, notify=notify) as conn:
         skip_reference_triggers(conn)  # per-row FK triggers off where allowed
         conn.execute("SET LOCAL work_mem = '256MB'")
         truncate_all(conn)
-        conn.execute("SELECT sparkify.pause_user_song_plays()")
-        drop_analytics_indexes(conn)
+        pause_upkeep(conn)
         notify("publishing the manifest")
         file_ids = _copy_manifest(conn, layout, version)
         for table, columns in COPIES:
             notify(f"publishing {table}")
             _copy_table(conn, layout.dataset(version, table), table, columns, file_ids)
         notify("counting plays per user and song, building the analytics indexes")
-        conn.execute("SELECT sparkify.recount_user_song_plays()")
-        for statement in sql_statements(read_sql(ANALYTICS_INDEXES)):
-            conn.execute(statement)
+        finish(settings, conn, recount=True, build_indexes=True, beside=False)
         result.tables = schema.row_counts(conn)
     with connect(settings, autocommit=True) as conn:
         conn.execute("ANALYZE")

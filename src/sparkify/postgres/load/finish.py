@@ -24,8 +24,9 @@ SORT_MEMORY = "SET maintenance_work_mem = '512MB'"
 
 
 def finish(settings: Settings, conn: psycopg.Connection, recount: bool,
-            build_indexes: bool) -> None:
-    """Recount user_song_plays and build the analytics indexes, side by side when both.
+            build_indexes: bool, beside: bool = True) -> None:
+    """Recount user_song_plays and build the analytics indexes, side by side when both (and
+    `beside`: a publish, one transaction, cannot build on a second connection).
 
     The recount is an INSERT ... SELECT, which PostgreSQL runs without parallel workers, and
     by now the parsing is over: the indexes are built on a second connection while this one
@@ -37,7 +38,7 @@ def finish(settings: Settings, conn: psycopg.Connection, recount: bool,
         return
     conn.execute(SORT_MEMORY)
     statements = sql_statements(read_sql(ANALYTICS_INDEXES)) if build_indexes else []
-    builder = _Background(settings, statements) if statements and recount else None
+    builder = _Background(settings, statements) if statements and recount and beside else None
     try:
         # a scan of songplays, whose analytics indexes are not there to tempt the planner
         if recount:

@@ -16,13 +16,10 @@ import psycopg
 
 from sparkify.config import Settings
 from sparkify.core.result import LoadResult
-from sparkify.core.tables import truncate_statement
 from sparkify.postgres import schema
-from sparkify.postgres.access import require_writer
-from sparkify.postgres.db import connect, ensure_database, one, read_sql, skip_reference_triggers
+from sparkify.postgres.db import one, read_sql, skip_reference_triggers
 from sparkify.postgres.load.finish import (
     analytics_indexes_missing,
-    drop_analytics_indexes,
     finish,
     play_counts_paused,
 )
@@ -39,12 +36,12 @@ from sparkify.postgres.load.plan import (
 from sparkify.postgres.load.stage import Batch, StagingWorker, stage_batch
 from sparkify.postgres.load.transform import BatchTotals, transform_batch
 from sparkify.postgres.schema import STAGING_SLOTS
+from sparkify.postgres.writing import pause_upkeep, truncate_all, writing
 from sparkify.sources.files import Root, SourceFile, describe_root, find_sources
 
 __all__ = ["BATCH_BYTES", "BATCH_FILES", "PARALLEL_BYTES", "LoadOptions", "LoadResult", "Plan",
-           "load", "plan", "truncate_all"]
+           "load", "plan"]
 
-LOCK_KEY = 0x5A_4B_1F_00  # pg_advisory_lock key held by the one load running on a database
 
 Progress = Callable[[SourceFile], None]
 
@@ -62,14 +59,7 @@ def load(settings: Settings, root: Root, full_refresh: bool = False,
     notify = notify or (lambda message: print(message, file=sys.stderr))
     find_sources(root)  # a wrong root is reported before the database is touched
     result = LoadResult(data_root=describe_root(root))
-    ensure_database(settings)
-    with connect(settings, autocommit=True) as conn:
-        require_writer(conn, settings)  # a reader role: one line, before anything is written
-        _take_load_lock(conn, notify)  # first: two loads must not create the tables at once
-        if schema.is_created(conn):
-            schema.create_tables(conn)  # adds what a newer version defines; views stay as they are
-        else:
-            schema.create_all(conn)
+    with writing(settings, autocommit=True, notify=notify) as conn:
         conn.execute("SET work_mem = '256MB'")  # the batch's sorts and hashes stay in memory
         verify_references = skip_reference_triggers(conn)
         if full_refresh:
@@ -80,11 +70,9 @@ def load(settings: Settings, root: Root, full_refresh: bool = False,
             on_plan(work.files, work.bytes)
         bulk = _is_bulk(conn, work, options)
         build_indexes = bulk or analytics_indexes_missing(conn)  # missing: a load cut short
-        if bulk:
-            drop_analytics_indexes(conn)
         recount = bulk or play_counts_paused(conn)
         if bulk:
-            conn.execute("SELECT sparkify.pause_user_song_plays()")
+            pause_upkeep(conn)
         if parallel is None:  # a second process costs about a second to start: worth it when big
             parallel = work.batches > 1 and work.bytes >= options.parallel_bytes
         try:
@@ -161,17 +149,6 @@ def _load_pipelined(settings: Settings, conn: psycopg.Connection, work: Plan,
                 worker.submit(slot, staged[number + slots])
     finally:
         worker.close()
-
-
-def truncate_all(conn: psycopg.Connection) -> None:
-    conn.execute(truncate_statement())
-
-
-def _take_load_lock(conn: psycopg.Connection, notify: Callable[[str], None]) -> None:
-    """One load at a time per database: a second one waits for the first to finish."""
-    if not one(conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]))[0]:
-        notify("another load is running on this database; waiting for it to finish")
-        conn.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
 
 
 def _add_totals(result: LoadResult, kind: str, totals: BatchTotals) -> None:

@@ -17,6 +17,7 @@ from psycopg import Copy, sql
 
 from sparkify.config import Settings
 from sparkify.core.records import EVENT_COLUMNS, SONG_COLUMNS, FileStats
+from sparkify.core.tables import STAGING_FILE_COLUMNS, STAGING_REJECT_COLUMNS
 from sparkify.errors import SparkifyError
 from sparkify.postgres.db import connect
 from sparkify.sources.extract import SourceFile, parse_file
@@ -24,8 +25,6 @@ from sparkify.sources.files import opened
 
 Batch = list[tuple[SourceFile, bool]]  # (file, replaces an earlier version of it)
 STAGING_TABLES = ("files", "songs", "events", "rejects", "duplicates")
-FILE_COLUMNS = ("file_idx", "path", "kind", "size_bytes", "mtime_ns", "etag", "sha256",
-                "records_read", "rejected", "song_plays", "other_pages", "reloaded")
 
 
 def _copy_statement(slot: str, table: str, columns: tuple[str, ...]) -> sql.Composed:
@@ -66,8 +65,7 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
     """
     kind = batch[0][0].kind
     table, columns = ("songs", SONG_COLUMNS) if kind == "song" else ("events", EVENT_COLUMNS)
-    rejects_copy = _copy_statement(slot, "rejects",
-                                   ("file_idx", "line", "raw", "reason", "reason_code"))
+    rejects_copy = _copy_statement(slot, "rejects", STAGING_REJECT_COLUMNS)
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(sql.SQL("TRUNCATE {}").format(
             sql.SQL(", ").join(sql.Identifier(slot, t) for t in STAGING_TABLES)))
@@ -121,7 +119,7 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
 def _copy_files(cur: psycopg.Cursor, slot: str, kind: str, batch: Batch,
                 stats: list[FileStats]) -> None:
     """The batch's files, each with what became of its records, into the slot's files table."""
-    with cur.copy(_copy_statement(slot, "files", FILE_COLUMNS)) as copy:
+    with cur.copy(_copy_statement(slot, "files", STAGING_FILE_COLUMNS)) as copy:
         for idx, ((source, reloaded), s) in enumerate(zip(batch, stats, strict=True)):
             copy.write_row((idx, source.key, kind, source.size, source.mtime_ns, source.etag,
                             s.sha256, s.read, s.rejected, s.song_plays, s.other_pages, reloaded))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from sparkify.core.records import DUPLICATE_REASON, RejectCode
+from sparkify.core.tables import STAGING_REJECT_COLUMNS
 from sparkify.errors import SparkifyError
 from sparkify.postgres.db import one, read_sql
 from sparkify.postgres.load.stage import Batch
@@ -70,7 +71,7 @@ def _found_duplicates(run: _Run, cur: psycopg.Cursor) -> None:
     for idx, line in duplicates:
         wanted.setdefault(idx, set()).add(line)
     raw = {idx: read_lines(run.batch[idx][0].key, lines) for idx, lines in wanted.items()}
-    copy_sql = slot_sql("COPY staging.rejects (file_idx, line, raw, reason, reason_code) "
+    copy_sql = slot_sql(f"COPY staging.rejects ({', '.join(STAGING_REJECT_COLUMNS)}) "
                         "FROM STDIN", run.slot)
     with run.cur.copy(copy_sql) as copy:
         for idx, line in duplicates:
