@@ -8,23 +8,29 @@ Errors a user can act on are raised as `SparkifyError`, whose message is one lin
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .checks import CheckResult, all_passed, run_checks
 from .config import Settings, load_settings
+from .days import DayFilter, day_keys, log_day
 from .errors import SparkifyError
 from .generate import GenerateConfig, GenerateResult
 from .generate import generate as _generate
 from .load import LoadOptions, LoadResult
 from .load import load as _load
+from .pending import PendingFile, pending_files
 from .recommend import Recommendation
 from .recommend import recommend as _recommend
 
 __all__ = ["CheckReport", "CheckResult", "GenerateResult", "LoadOptions", "LoadResult",
-           "Recommendation", "Report", "Settings", "SparkifyError", "check", "generate",
-           "load", "recommend", "report", "settings"]
+           "PendingFile", "Recommendation", "Report", "Settings", "SparkifyError", "check",
+           "generate", "init", "load", "log_day", "pending", "recommend", "report", "settings",
+           "status"]
 
 
 def settings(database_url: str | None = None, database: str | None = None,
@@ -38,10 +44,49 @@ def settings(database_url: str | None = None, database: str | None = None,
 
 
 def load(root: str | Path, *, settings: Settings | None = None, full_refresh: bool = False,
-         options: LoadOptions | None = None) -> LoadResult:
-    """Load every new or changed file under `root` (its song_data/ and log_data/)."""
+         options: LoadOptions | None = None,
+         days: Iterable[str | date] | None = None) -> LoadResult:
+    """Load every new or changed file under `root` (its song_data/ and log_data/).
+
+    `days` (UTC, `YYYY-MM-DD` or dates): load only the log files of those days (by the date in
+    their names, see `log_day`), with every new or changed song file and log file named for no
+    day. Through the same manifest: a day loaded again reads nothing, a changed file of the
+    day is reloaded in place. Loading every day one by one gives the tables of one load.
+    """
+    if days is not None:
+        select = DayFilter(day_keys(days))
+        options = dataclasses.replace(options or LoadOptions(), select=select)
     return _load(settings or load_settings(), root, full_refresh=full_refresh,
                  notify=lambda message: None, options=options)
+
+
+def pending(root: str | Path, *, settings: Settings | None = None) -> list[PendingFile]:
+    """The files under `root` that `load` would read now (new, or changed since the manifest
+    recorded them), each with its day; nothing is loaded or written. What a scheduler polls."""
+    return pending_files(settings or load_settings(), root)
+
+
+def init(*, settings: Settings | None = None, drop: bool = False) -> None:
+    """Create the database, its tables and the analytics views (`sparkify init`); what exists
+    is kept, and the views are created again (each is CREATE OR REPLACE). `drop`: start from
+    empty, as `sparkify init --drop`."""
+    from .db import connect, ensure_database
+    from .schema import create_all, rebuild
+
+    target = settings or load_settings()
+    if drop:
+        rebuild(target)
+        return
+    ensure_database(target)
+    with connect(target, autocommit=True) as conn:
+        create_all(conn)
+
+
+def status(*, settings: Settings | None = None) -> dict[str, Any]:
+    """What `sparkify status --json` prints: the server, rows per table, files loaded."""
+    from .status import collect
+
+    return collect(settings or load_settings())
 
 
 @dataclass(frozen=True)
