@@ -522,9 +522,11 @@ def generate_command(out: Path, events: int | None, days: int | None, users: int
 
 
 def _register_lake() -> None:
+    from .cli_dagster import dagster
     from .cli_lake import lake
 
     cli.add_command(lake)
+    cli.add_command(dagster)
 
 
 _register_lake()

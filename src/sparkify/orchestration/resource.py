@@ -13,14 +13,15 @@ from ..config import Settings
 class SparkifyResource(dg.ConfigurableResource):
     """Data root, warehouse and report file. Unset fields come from the environment when a
     run starts: SPARKIFY_DATA, DATABASE_URL (else the embedded server of SPARKIFY_HOME),
-    SPARKIFY_DATABASE, SPARKIFY_REPORT (default report.html)."""
+    SPARKIFY_DATABASE (`database`), SPARKIFY_REPORT (default report.html)."""
 
     data_root: str | None = None
+    database: str | None = None
     report_path: str | None = None
     max_reject_share: float = DEFAULT_MAX_REJECT_SHARE
 
     def settings(self) -> Settings:
-        return api.settings()
+        return api.settings(database=self.database)
 
     def root(self) -> str | Path:
         return self.data_root if self.data_root is not None else self.settings().data_root
