@@ -21,7 +21,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from .config import Settings
-from .db import connect, database_name, ensure_database, read_sql, redact, server_conninfo
+from .db import connect, database_name, ensure_database, read_sql, server_conninfo
 from .errors import SparkifyError
 
 SCHEMA = "dagster"
@@ -48,7 +48,7 @@ def init_home(settings: Settings, home: Path) -> DagsterStorage:
         params["options"] = f"-c search_path={schema}"
     url = _url(params, database)
     (home / "dagster.yaml").write_text(_yaml(url), encoding="utf-8")
-    return DagsterStorage(home, redact(url), database, schema)
+    return DagsterStorage(home, url, database, schema)  # no password in it: see above
 
 
 def _prepare(settings: Settings) -> tuple[str, str | None]:
@@ -86,12 +86,13 @@ def _write_passfile(home: Path, params: dict, database: str, password: str) -> P
 
 def _url(params: dict, database: str) -> str:
     """A SQLAlchemy URL (what dagster-postgres takes) with every libpq setting in the query,
-    so a socket folder as host, sslmode and the rest reach libpq as they are."""
+    so a socket folder as host, sslmode and the rest reach libpq as they are. The driver is
+    named: SQLAlchemy 2.1 would pick psycopg 3, on which Dagster's NOTIFY fails."""
     user = quote(str(params.pop("user", "") or ""), safe="")
     params.pop("dbname", None)
     query = urlencode({k: str(v) for k, v in params.items() if v not in (None, "")},
                       quote_via=quote, safe="/")
-    return f"postgresql://{user + '@' if user else ''}/{quote(database)}" + (
+    return f"postgresql+psycopg2://{user + '@' if user else ''}/{quote(database)}" + (
         f"?{query}" if query else "")
 
 
