@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lock run test test-quick lint bench bench-large bench-s3 bench-external bench-spark bench-publish clean
+.PHONY: install lock run dagster test test-quick lint bench bench-large bench-s3 bench-external bench-spark bench-publish clean
 
 # The Spark engine needs Java 17: Debian's, installed here when `java` is missing and we are root.
 $(STAMP): pyproject.toml requirements.lock
@@ -35,6 +35,14 @@ lock:
 run: install
 	@if [ ! -d data ]; then $(BIN)/sparkify generate data --demo; fi
 	$(BIN)/sparkify load data
+
+# Dagster's UI and daemon on 127.0.0.1 with sparkify.orchestration, its state on the warehouse's
+# server (`sparkify dagster init`); the data root is SPARKIFY_DATA (default ./data).
+DAGSTER_HOME ?= $(CURDIR)/.dagster
+DAGSTER_PORT ?= 3000
+dagster: install
+	$(BIN)/sparkify dagster init --home "$(DAGSTER_HOME)"
+	DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/dagster dev -m sparkify.orchestration -h 127.0.0.1 -p $(DAGSTER_PORT)
 
 PG15 := /usr/lib/postgresql/15/bin/postgres
 

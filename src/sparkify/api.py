@@ -9,6 +9,7 @@ DATABASE_URL, else the embedded server in SPARKIFY_HOME). Errors a user can act 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Callable, Iterable
@@ -28,18 +29,24 @@ from sparkify.generate import GenerateConfig, GenerateResult
 from sparkify.generate import generate as _generate
 from sparkify.postgres import access, db, schema
 from sparkify.postgres import status as _status
+from sparkify.postgres.dagster_home import DagsterStorage, init_home
+from sparkify.postgres.load.pending import PendingFile, pending_files
 from sparkify.postgres.load.pipeline import LoadOptions
 from sparkify.postgres.load.pipeline import load as _load
+from sparkify.postgres.schema import VIEW_FILES
 from sparkify.postgres.server import EmbeddedServer
 from sparkify.recommend import Recommendation
 from sparkify.recommend import recommend as _recommend
+from sparkify.sources.days import DayFilter, day_keys, log_day
 from sparkify.sources.store import ANON_VARIABLE
 
-__all__ = ["ANON_VARIABLE", "DEFAULT_MAX_REJECT_SHARE", "CheckReport", "CheckResult",
-           "DbStatus", "GenerateResult", "LoadOptions", "LoadResult", "OptionError",
-           "Recommendation", "Report", "Settings", "SparkifyError", "check", "database", "db_start",
-           "db_status", "db_stop", "db_url", "generate", "grant_read", "init", "lake_build",
-           "lake_publish", "load", "recommend", "report", "settings", "status"]
+__all__ = ["ANON_VARIABLE", "DEFAULT_MAX_REJECT_SHARE", "VIEWS", "CheckReport", "CheckResult",
+           "DagsterStorage", "DbStatus", "GenerateResult", "LoadOptions", "LoadResult",
+           "OptionError", "PendingFile", "Recommendation", "Report", "Settings", "SparkifyError",
+           "check", "dagster_init", "database", "db_start", "db_status", "db_stop", "db_url",
+           "generate", "grant_read", "init", "lake_build", "lake_publish", "load", "log_day",
+           "pending", "recommend", "report", "settings", "status"]
+VIEWS = VIEW_FILES  # the analytics views and functions, as files of postgres/sql/views/
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -96,17 +103,34 @@ def init(*, drop: bool = False, settings: Settings | None = None) -> str:
 @_one_line
 def load(root: str | Path | None = None, *, settings: Settings | None = None,
          full_refresh: bool = False, options: LoadOptions | None = None, anon: bool = False,
-         notify: Notify | None = None, progress: Callable[[Any], None] | None = None,
+         days: Iterable[str | date] | None = None, notify: Notify | None = None,
+         progress: Callable[[Any], None] | None = None,
          on_plan: Callable[[int, int], None] | None = None) -> LoadResult:
     """Load every new or changed file under `root` (default SPARKIFY_DATA): its song_data/ and
     log_data/. `anon` reads an object store without credentials; `progress(file)` and
-    `on_plan(files, bytes)` report the work as it goes."""
+    `on_plan(files, bytes)` report the work as it goes.
+
+    `days` (UTC, `YYYY-MM-DD` or dates): load only the log files of those days (by the date in
+    their names, see `log_day`), with every new or changed song file and log file named for no
+    day. Through the same manifest: a day loaded again reads nothing, a changed file of the
+    day is reloaded in place. Loading every day one by one gives the tables of one load.
+    """
     if anon:  # an environment variable, so that the staging process reads the same way
         os.environ[ANON_VARIABLE] = "1"
+    if days is not None:
+        options = dataclasses.replace(options or LoadOptions(),
+                                      select=DayFilter(day_keys(days)))
     target = settings or load_settings()
     return _load(target, root or target.data_root, full_refresh=full_refresh,
                  notify=notify or (lambda message: None), options=options,
                  progress=progress, on_plan=on_plan)
+
+
+@_one_line
+def pending(root: str | Path, *, settings: Settings | None = None) -> list[PendingFile]:
+    """The files under `root` that `load` would read now (new, or changed since the manifest
+    recorded them), each with its day; nothing is loaded or written. What a scheduler polls."""
+    return pending_files(settings or load_settings(), root)
 
 
 @dataclass(frozen=True)
@@ -270,6 +294,16 @@ def generate(out: str | Path, *, scale: float | None = None, events: int | None 
                                     songs=songs, start_date=start_date, seed=seed,
                                     match_rate=match_rate, demo=demo)
     return _generate(Path(out), config, force=force, progress=progress)
+
+
+# -- orchestration ---------------------------------------------------------------------------
+
+
+@_one_line
+def dagster_init(home: str | Path, *, settings: Settings | None = None) -> DagsterStorage:
+    """Write a DAGSTER_HOME whose run, event-log and schedule storage is on the warehouse's
+    server, in a database (or schema) of its own that reader roles cannot see."""
+    return init_home(settings or load_settings(), Path(home))
 
 
 # -- the Spark engine --------------------------------------------------------------------------

@@ -3,7 +3,7 @@ library is imported here, and no SQL lives here. A module per group of commands.
 
 from __future__ import annotations
 
-from sparkify.cli import answers, lake, server, warehouse  # noqa: F401  (they add the commands)
+from sparkify.cli import answers, dagster, lake, server, warehouse  # noqa: F401  (add commands)
 from sparkify.cli.base import cli
 
 __all__ = ["cli", "main"]

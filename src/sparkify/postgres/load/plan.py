@@ -3,6 +3,7 @@ batches there (table `todo`), so the loader's memory does not grow with the numb
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -23,6 +24,9 @@ class LoadOptions:
     batch_bytes: int = BATCH_BYTES  # input per transaction
     batch_files: int = BATCH_FILES  # files per transaction
     parallel_bytes: int = PARALLEL_BYTES  # from this much input on: bulk, and a second process
+    # Which files found this load may (re)load, by (key, kind); None: all. Every file is still
+    # listed, so a reload's orphaned duplicates are found in files outside the selection too.
+    select: Callable[[str, str], bool] | None = None
 
 
 @dataclass
@@ -46,10 +50,11 @@ def plan(conn: psycopg.Connection, root: Root, options: LoadOptions = LoadOption
     sources = find_sources(root)  # a wrong root fails here, before anything is written
     conn.execute(read_sql("plan_create"))
     with conn.cursor() as cur:
-        with cur.copy("COPY found (ord, path, kind, size_bytes, mtime_ns, etag) FROM STDIN"
-                      ) as copy:
+        with cur.copy("COPY found (ord, path, kind, size_bytes, mtime_ns, etag, selected) "
+                      "FROM STDIN") as copy:
             for ord_, (key, kind, size, mtime_ns, etag) in enumerate(sources):
-                copy.write_row((ord_, key, kind, size, mtime_ns, etag))
+                selected = options.select is None or options.select(key, kind)
+                copy.write_row((ord_, key, kind, size, mtime_ns, etag, selected))
         touched = [(mtime_ns, etag, key) for key, mtime_ns, etag, sha256
                    in cur.execute(read_sql("plan_touched")).fetchall()
                    if file_sha256(key) == sha256]

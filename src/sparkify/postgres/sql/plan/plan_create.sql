@@ -7,7 +7,8 @@ CREATE TEMP TABLE found (
     kind        text NOT NULL,
     size_bytes  bigint NOT NULL,
     mtime_ns    bigint NOT NULL,  -- a file's mtime; an object's last-modified time
-    etag        text              -- an object's ETag (NULL for a local file)
+    etag        text,             -- an object's ETag (NULL for a local file)
+    selected    boolean NOT NULL  -- within the load's file filter (LoadOptions.select)
 );
 
 CREATE TEMP TABLE todo (

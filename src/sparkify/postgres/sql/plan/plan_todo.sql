@@ -1,4 +1,5 @@
--- Files new or changed since the manifest (or, given paths, exactly those found files), cut
+-- Selected files new or changed since the manifest (or, given paths, exactly those found
+-- files, selected or not: a reload's orphaned duplicates may be anywhere), cut
 -- into batches. Unchanged: the same size and the same ETag (an object), or, without an ETag
 -- (a local file), the same mtime. Batches are consecutive files of one kind; a
 -- new batch starts where the bytes before a file cross a multiple of batch_bytes or its rank
@@ -16,8 +17,8 @@ FROM (
     FROM found f
     LEFT JOIN sparkify.manifest m ON m.path = f.path
     WHERE CASE WHEN %(paths)s::text[] IS NULL
-               THEN m.path IS NULL OR m.size_bytes <> f.size_bytes
-                    OR NOT coalesce(m.etag = f.etag, m.mtime_ns = f.mtime_ns)
+               THEN f.selected AND (m.path IS NULL OR m.size_bytes <> f.size_bytes
+                    OR NOT coalesce(m.etag = f.etag, m.mtime_ns = f.mtime_ns))
                ELSE f.path = ANY (%(paths)s::text[]) END
     WINDOW w AS (PARTITION BY f.kind ORDER BY f.ord)
 ) new_or_changed;
