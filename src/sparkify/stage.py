@@ -68,9 +68,13 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
     table, columns = ("songs", SONG_COLUMNS) if kind == "song" else ("events", EVENT_COLUMNS)
     rejects_copy = _copy_statement(slot, "rejects",
                                    ("file_idx", "line", "raw", "reason", "reason_code"))
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute(sql.SQL("TRUNCATE {}").format(
+    # TRUNCATE gives an unlogged table new files; in a transaction of its own it commits at
+    # once. Inside the COPY's transaction, a crash of the server during the whole COPY would
+    # leave files that fail PostgreSQL's next start (recovery.UNLOGGED_RESET_FAILURE).
+    with conn.transaction():
+        conn.execute(sql.SQL("TRUNCATE {}").format(
             sql.SQL(", ").join(sql.Identifier(slot, t) for t in STAGING_TABLES)))
+    with conn.transaction(), conn.cursor() as cur:
         rows = _RowCopy(cur, _copy_statement(slot, table, columns))
         held: list[tuple[int, int, str, str, str]] = []
         held_bytes = 0
