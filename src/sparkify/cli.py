@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from . import liveness
 from . import status as status_mod
 from .access import grant_read
 from .checks import DEFAULT_MAX_REJECT_SHARE, CheckResult, all_passed, run_checks
@@ -63,12 +64,17 @@ def _lost_connection_hint(exc: psycopg.Error) -> str:
         settings = load_settings()
     except SparkifyError:
         return ""
-    log = "its log" if settings.external else f"its log, {EmbeddedServer(settings.home).log_file}"
-    return (f" (the server ended the connection: stopped, restarted, out of disk or memory? "
+    if settings.external:
+        server, log = f"the server ({liveness.where(settings)})", "its log"
+    else:
+        server, log = "the server", f"its log, {EmbeddedServer(settings.home).log_file}"
+    return (f" ({server} ended the connection: stopped, restarted, out of disk or memory? "
             f"see {log}; batches already committed stay loaded)")
 
 
 def _fail(ctx: click.Context, message: str, code: int) -> None:
+    if code == 2 and liveness.stalled():  # what broke the connection, not how it broke
+        message = liveness.stalled() or message
     if ctx.find_root().params.get("verbose"):
         traceback.print_exc()
     click.echo(f"sparkify: error: {message}", err=True)

@@ -12,6 +12,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from . import liveness
 from .config import DEFAULT_DATABASE, Settings
 from .errors import SparkifyError
 from .records import render_sql
@@ -67,10 +68,14 @@ MIN_SERVER_VERSION = 150000  # PostgreSQL 15: every statement of sql/ runs there
 def connect(settings: Settings, database: str | None = None,
             autocommit: bool = False) -> psycopg.Connection:
     conninfo = server_conninfo(settings, database)
+    if settings.external:  # a server over a network: bound every wait (liveness.py)
+        conninfo = liveness.with_bounds(conninfo)
     try:
         conn = psycopg.connect(conninfo, autocommit=autocommit)
     except psycopg.OperationalError as exc:
         raise _connect_error(settings, conninfo, database, exc) from exc
+    if settings.external:
+        liveness.watch(conn, conninfo, server_name(conn))
     version = conn.info.server_version
     if version < MIN_SERVER_VERSION:
         conn.close()
@@ -78,6 +83,11 @@ def connect(settings: Settings, database: str | None = None,
             f"the server is PostgreSQL {version // 10000}.{version % 10000}; sparkify needs "
             f"{MIN_SERVER_VERSION // 10000} or newer ({redact(conninfo)})")
     return conn
+
+
+def server_name(conn: psycopg.Connection) -> str:
+    """Where the connection goes, fit to print: host and port, or the socket's folder."""
+    return f"{conn.info.host}:{conn.info.port}"
 
 
 class DatabaseMissing(SparkifyError):

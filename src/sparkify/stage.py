@@ -15,6 +15,7 @@ from collections.abc import Callable
 import psycopg
 from psycopg import Copy, sql
 
+from . import liveness
 from .config import Settings
 from .db import connect
 from .errors import SparkifyError
@@ -151,7 +152,7 @@ def _worker_main(settings: Settings, jobs, results) -> None:
         results.put(("error", str(exc)))
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        results.put(("error", f"database error while staging: {first}"))
+        results.put(("error", liveness.stalled() or f"database error while staging: {first}"))
     except Exception as exc:  # noqa: BLE001 - reported by the parent as one line
         results.put(("error", f"staging failed: {type(exc).__name__}: {exc}"))
 
