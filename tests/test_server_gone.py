@@ -8,23 +8,21 @@ the README states; what committed is whole; and a rerun equals a clean load.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import subprocess
-import sys
 import threading
 import time
 
 import psycopg
 import pytest
+from faults import CLI, nothing_half_loaded
 from pg15 import BIN, Pg15Server, available
 from prerequisites import missing
 from test_load import snapshot
 
 from sparkify.config import Settings
 
-CLI = [sys.executable, "-m", "sparkify"]
 TIMEOUT = 4  # SPARKIFY_SERVER_TIMEOUT for these tests: a stall ends within 1.5× that
 
 
@@ -172,11 +170,7 @@ def _one_line(load: subprocess.Popen, within: float) -> str:
 
 
 def _nothing_half_loaded(pg15, database: str) -> None:
-    """Every file the manifest holds has all its rows, and no row is without its file."""
-    done = _run("check", "--json", url=pg15.url(), database=database)
-    checks = json.loads(done.stdout)["checks"]
-    manifest = [c for c in checks if c["name"].startswith(("data.manifest", "data.orphans"))]
-    assert manifest and all(c["passed"] for c in manifest), manifest
+    nothing_half_loaded(_env(pg15.url(), database))
 
 
 def _rerun_equals_clean(pg15, proxy: Proxy, data, database: str, clean) -> None:

@@ -16,6 +16,7 @@ from . import liveness
 from .config import DEFAULT_DATABASE, Settings
 from .errors import SparkifyError
 from .records import render_sql
+from .recovery import connect_waiting
 from .server import EmbeddedServer
 
 
@@ -71,7 +72,8 @@ def connect(settings: Settings, database: str | None = None,
     if settings.external:  # a server over a network: bound every wait (liveness.py)
         conninfo = liveness.with_bounds(conninfo)
     try:
-        conn = psycopg.connect(conninfo, autocommit=autocommit)
+        conn = (psycopg.connect(conninfo, autocommit=autocommit) if settings.external
+                else connect_waiting(conninfo, autocommit))  # recovering from a crash
     except psycopg.OperationalError as exc:
         raise _connect_error(settings, conninfo, database, exc) from exc
     if settings.external:

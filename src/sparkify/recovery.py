@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 from .errors import SparkifyError
 
 # The first restart after a crash that interrupted the creation (or TRUNCATE) of an unlogged
@@ -116,3 +118,25 @@ def wait_for_leftovers(pgdata: Path, deadline_seconds: float = WAIT_SECONDS) -> 
                 f"processes of a crashed embedded server are still running (pids "
                 f"{', '.join(map(str, pids))}); wait for them or end them, then retry")
         time.sleep(0.2)
+
+
+# What the server answers while it replays its WAL: after a crash of a backend (a full disk
+# makes PostgreSQL PANIC) the postmaster stays up and recovers in place, and postmaster.pid
+# still says "ready".
+RECOVERING = ("not yet accepting connections", "the database system is in recovery mode",
+              "the database system is starting up")
+
+
+def connect_waiting(conninfo: str, autocommit: bool,
+                    deadline_seconds: float = WAIT_SECONDS) -> psycopg.Connection:
+    """Connect to the embedded server, waiting while it recovers from a crash."""
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        try:
+            return psycopg.connect(conninfo, autocommit=autocommit)
+        except psycopg.OperationalError as exc:
+            if not any(phrase in str(exc) for phrase in RECOVERING):
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
