@@ -56,6 +56,7 @@ def build_command(data_root: str, lake_dir: str, master: str | None, confs: tupl
     from .cli import _print_load_summary
     from .spark import session
     from .spark.build import build
+    from .spark.failure import as_one_line, is_spark_failure
 
     conf = session.parse_conf(confs)
     started: list[Any] = []
@@ -68,6 +69,10 @@ def build_command(data_root: str, lake_dir: str, master: str | None, confs: tupl
     with _stages(not as_json and sys.stderr.isatty()) as notify:
         try:
             result = build(start_spark, data_root, lake_dir, notify)
+        except Exception as exc:
+            if is_spark_failure(exc):  # a Java stack trace: its cause, on one line
+                raise as_one_line(exc, lake_dir) from exc
+            raise
         finally:
             for spark in started:
                 spark.stop()
