@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lock run dagster test test-quick lint bench bench-large bench-s3 bench-external bench-spark bench-publish clean
+.PHONY: install lock run dagster test test-quick fuzz lint bench bench-large bench-s3 bench-external bench-spark bench-publish clean
 
 # The Spark engine needs Java 17: Debian's, installed here when `java` is missing and we are root.
 $(STAMP): pyproject.toml requirements.lock
@@ -77,6 +77,12 @@ test-quick: install
 	$(BIN)/pytest -q -m "not slow"
 
 # ruff (style, bugs, complexity) and mypy (types of src/): both clean, and run by `make test`
+# Any bytes as input, at length: the property tests of tests/test_any_bytes.py with many more
+# generated roots than `make test` runs (SPARKIFY_FUZZ_EXAMPLES, default here 2000).
+FUZZ_EXAMPLES ?= 2000
+fuzz: install
+	SPARKIFY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/test_any_bytes.py
+
 lint: install
 	$(BIN)/ruff check src tests bench *.py
 	$(BIN)/mypy

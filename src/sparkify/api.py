@@ -27,7 +27,7 @@ from sparkify.core.result import LoadResult
 from sparkify.errors import OptionError, SparkifyError
 from sparkify.generate import GenerateConfig, GenerateResult
 from sparkify.generate import generate as _generate
-from sparkify.postgres import access, db, schema
+from sparkify.postgres import access, db, liveness, schema
 from sparkify.postgres import status as _status
 from sparkify.postgres.dagster_home import DagsterStorage, init_home
 from sparkify.postgres.load.pending import PendingFile, pending_files
@@ -60,7 +60,12 @@ def _one_line(function: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return function(*args, **kwargs)
-        except psycopg.Error as exc:
+        except (psycopg.Error, SparkifyError) as exc:
+            stalled = liveness.stalled()  # what broke the connection, not how it broke
+            if stalled:
+                raise SparkifyError(stalled) from exc
+            if isinstance(exc, SparkifyError):
+                raise
             raise db.database_error(exc, load_settings) from exc
 
     return wrapper
@@ -315,6 +320,7 @@ def lake_build(root: str, lake: str, *, master: str | None = None,
     `conf`: KEY=VALUE settings). Spark starts only when there is work. Returns a BuildResult."""
     from sparkify.spark import session
     from sparkify.spark.build import build
+    from sparkify.spark.failure import as_one_line, is_spark_failure
 
     settings_given = session.parse_conf(conf)
     say = notify or (lambda message: None)
@@ -327,6 +333,10 @@ def lake_build(root: str, lake: str, *, master: str | None = None,
 
     try:
         return build(start_spark, root, lake, say)
+    except Exception as exc:
+        if is_spark_failure(exc):  # a Java stack trace: its cause, on one line
+            raise as_one_line(exc, lake) from exc
+        raise
     finally:
         for spark in started:
             spark.stop()

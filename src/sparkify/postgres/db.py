@@ -14,6 +14,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sparkify.config import DEFAULT_DATABASE, Settings
 from sparkify.core.sqltext import read_sql  # noqa: F401  (re-exported for the engine)
 from sparkify.errors import SparkifyError
+from sparkify.postgres import liveness
+from sparkify.postgres.recovery import connect_waiting
 from sparkify.postgres.server import EmbeddedServer
 
 
@@ -66,10 +68,15 @@ MIN_SERVER_VERSION = 150000  # PostgreSQL 15: every statement of sql/ runs there
 def connect(settings: Settings, database: str | None = None,
             autocommit: bool = False) -> psycopg.Connection:
     conninfo = server_conninfo(settings, database)
+    if settings.external:  # a server over a network: bound every wait (liveness.py)
+        conninfo = liveness.with_bounds(conninfo)
     try:
-        conn = psycopg.connect(conninfo, autocommit=autocommit)
+        conn = (psycopg.connect(conninfo, autocommit=autocommit) if settings.external
+                else connect_waiting(conninfo, autocommit))  # recovering from a crash
     except psycopg.OperationalError as exc:
         raise _connect_error(settings, conninfo, database, exc) from exc
+    if settings.external:
+        liveness.watch(conn, conninfo, server_name(conn))
     version = conn.info.server_version
     if version < MIN_SERVER_VERSION:
         conn.close()
@@ -77,6 +84,11 @@ def connect(settings: Settings, database: str | None = None,
             f"the server is PostgreSQL {version // 10000}.{version % 10000}; sparkify needs "
             f"{MIN_SERVER_VERSION // 10000} or newer ({redact(conninfo)})")
     return conn
+
+
+def server_name(conn: psycopg.Connection) -> str:
+    """Where the connection goes, fit to print: host and port, or the socket's folder."""
+    return f"{conn.info.host}:{conn.info.port}"
 
 
 class DatabaseMissing(SparkifyError):
@@ -190,10 +202,12 @@ def database_error(exc: psycopg.Error, settings: Callable[[], Settings]) -> Spar
             target = settings()
         except SparkifyError:
             target = None
+        if target is not None and target.external:
+            server, log = f"the server ({liveness.where(target)})", "its log"
+        elif target is not None:
+            server, log = "the server", f"its log, {EmbeddedServer(target.home).log_file}"
         if target is not None:
-            log = ("its log" if target.external
-                   else f"its log, {EmbeddedServer(target.home).log_file}")
-            hint = (f" (the server ended the connection: stopped, restarted, out of disk or "
+            hint = (f" ({server} ended the connection: stopped, restarted, out of disk or "
                     f"memory? see {log}; batches already committed stay loaded)")
     return SparkifyError(f"database error: {first}{hint}")
 

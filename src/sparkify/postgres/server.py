@@ -27,6 +27,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sparkify.errors import SparkifyError
+from sparkify.postgres.recovery import (
+    UNLOGGED_RESET_FAILURE,
+    is_postmaster_of,
+    read_pidfile,
+    wait_for_leftovers,
+    wait_for_settled,
+)
 
 SERVER_USER = "embedded_postgres"
 ROOT_SERVER_BASE = Path("/var/lib/sparkify")
@@ -101,23 +108,11 @@ class EmbeddedServer:
 
     def running_info(self) -> dict | None:
         """pid and socket folder of a running server, read from postmaster.pid, else None."""
-        pidfile = self.pgdata / "postmaster.pid"
-        try:
-            lines = pidfile.read_text().splitlines()
-        except (FileNotFoundError, PermissionError):
+        state = read_pidfile(self.pgdata)
+        if state is None or state.status != "ready" or not is_postmaster_of(state.pid,
+                                                                            self.pgdata):
             return None
-        if len(lines) < 8:
-            return None
-        pid = int(lines[0])
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            pass  # alive, owned by another user
-        if lines[7].strip() != "ready":
-            return None
-        return {"pid": pid, "socket_dir": lines[4].strip(), "port": int(lines[3])}
+        return {"pid": state.pid, "socket_dir": state.socket_dir, "port": state.port}
 
     def url(self, database: str, user: str = "postgres") -> str:
         """Where the server is (or will be) reached, as `user`; starts nothing."""
@@ -140,12 +135,14 @@ class EmbeddedServer:
         except OSError as exc:
             raise self._home_error(exc.strerror) from exc
         with self._lock():
-            if self.running_info():  # another command started it while we waited
+            # another command started it while we waited, or it is starting or stopping
+            if wait_for_settled(self.pgdata):
                 return
             bin_dir = self._bin_dir()
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb(bin_dir)
-            self._start(bin_dir)
+            wait_for_leftovers(self.pgdata)  # a crashed server's backends hold its memory
+            self._start_recovering(bin_dir)
 
     def _home_error(self, reason: str | None) -> SparkifyError:
         return SparkifyError(f"cannot use SPARKIFY_HOME={self.home}: {reason}; point it at a "
@@ -198,6 +195,20 @@ class EmbeddedServer:
         self._run([str(bin_dir / "initdb"), "-D", str(self.pgdata), "-U", "postgres",
                    "--auth=trust", "--encoding=UTF8", "--locale=C"],
                   "initialise the embedded server")
+
+    def _start_recovering(self, bin_dir: Path) -> None:
+        """Start; once more when the first start after a crash failed as PostgreSQL can when
+        the crash cut short the making of an unlogged table (recovery.UNLOGGED_RESET_FAILURE)."""
+        logged = self.log_file.stat().st_size if self.log_file.exists() else 0
+        try:
+            self._start(bin_dir)
+        except SparkifyError:
+            with open(self.log_file, "rb") as log:
+                log.seek(logged)
+                tail = log.read().decode(errors="replace")
+            if not UNLOGGED_RESET_FAILURE.search(tail):
+                raise
+            self._start(bin_dir)
 
     def _start(self, bin_dir: Path) -> None:
         self._prepare_server_dir()

@@ -19,6 +19,7 @@ from sparkify.config import Settings
 from sparkify.core.records import EVENT_COLUMNS, SONG_COLUMNS, FileStats
 from sparkify.core.tables import STAGING_FILE_COLUMNS, STAGING_REJECT_COLUMNS
 from sparkify.errors import SparkifyError
+from sparkify.postgres import liveness
 from sparkify.postgres.db import connect
 from sparkify.sources.extract import SourceFile, parse_file
 from sparkify.sources.files import opened
@@ -55,6 +56,15 @@ class _RowCopy:
                              error.__traceback__ if error else None)
 
 
+def _empty_slot(conn: psycopg.Connection, slot: str) -> None:
+    """TRUNCATE gives an unlogged table new files; in a transaction of its own it commits at
+    once. Inside the COPY's transaction, a crash of the server during the whole COPY would
+    leave files that fail PostgreSQL's next start (recovery.UNLOGGED_RESET_FAILURE)."""
+    with conn.transaction():
+        conn.execute(sql.SQL("TRUNCATE {}").format(
+            sql.SQL(", ").join(sql.Identifier(slot, t) for t in STAGING_TABLES)))
+
+
 def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
                 progress: Callable[[SourceFile], None] | None = None) -> None:
     """Empty `slot`, then fill it with the batch (one transaction, committed on return).
@@ -66,9 +76,8 @@ def stage_batch(conn: psycopg.Connection, slot: str, batch: Batch,
     kind = batch[0][0].kind
     table, columns = ("songs", SONG_COLUMNS) if kind == "song" else ("events", EVENT_COLUMNS)
     rejects_copy = _copy_statement(slot, "rejects", STAGING_REJECT_COLUMNS)
+    _empty_slot(conn, slot)
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute(sql.SQL("TRUNCATE {}").format(
-            sql.SQL(", ").join(sql.Identifier(slot, t) for t in STAGING_TABLES)))
         rows = _RowCopy(cur, _copy_statement(slot, table, columns))
         held: list[tuple[int, int, str, str, str]] = []
         held_bytes = 0
@@ -150,7 +159,7 @@ def _worker_main(settings: Settings, jobs, results) -> None:
         results.put(("error", str(exc)))
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        results.put(("error", f"database error while staging: {first}"))
+        results.put(("error", liveness.stalled() or f"database error while staging: {first}"))
     except Exception as exc:  # noqa: BLE001 - reported by the parent as one line
         results.put(("error", f"staging failed: {type(exc).__name__}: {exc}"))
 
