@@ -11,12 +11,10 @@ from pathlib import Path
 from sparkify.checks.result import CheckResult
 from sparkify.core.tables import CHECKED
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-
-
 def find_sql_queries() -> Path | None:
-    """sql_queries.py of the repo this package runs from, else of the current folder."""
-    for folder in (REPO_ROOT, Path.cwd()):
+    """sql_queries.py of the repo this package runs from (an editable install: a folder above
+    it), else of the current folder (an installed package runs from site-packages)."""
+    for folder in (*Path(__file__).resolve().parents, Path.cwd()):
         candidate = folder / "sql_queries.py"
         if candidate.is_file():
             return candidate
