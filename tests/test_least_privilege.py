@@ -370,3 +370,31 @@ def test_grant_read_on_the_embedded_server_creates_a_socket_only_reader(sample_s
                 conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
         with connect(replace(sample_settings, database="postgres"), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+@pytest.mark.slow  # Dagster migrates its storage
+def test_dagster_state_of_a_role_without_createdb_lives_in_a_schema_readers_cannot_use(
+        loaded, tmp_path):
+    """No CREATEDB: `sparkify dagster init` falls back to a schema of the warehouse's database,
+    Dagster's own instance works there, and a reader role cannot reach it."""
+    import dagster as dg
+
+    roles = loaded
+    home = tmp_path / "dagster-home"
+    done = sparkify("dagster", "init", "--home", str(home), url=roles.url(roles.owner))
+    assert done.returncode == 0, done.stderr
+    assert f"schema dagster of database {roles.database}" in done.stdout
+    assert_no_secret(roles, done)
+    assert roles.password not in (home / "dagster.yaml").read_text(encoding="utf-8")
+    with dg.DagsterInstance.from_config(str(home)) as instance:  # creates its tables there
+        assert list(instance.get_runs()) == []
+    with admin(roles) as conn:
+        tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'dagster'"
+                              ).fetchone()
+    assert tables is not None and tables[0] > 0
+    granted = sparkify("grant-read", roles.reader, url=roles.url(roles.owner))
+    assert granted.returncode == 0, granted.stderr
+    with psycopg.connect(roles.url(roles.reader), autocommit=True) as conn:
+        for statement in ("SELECT count(*) FROM dagster.runs", "CREATE TABLE dagster.mine (x int)"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
