@@ -11,6 +11,7 @@ from pathlib import Path
 from sparkify.checks.result import CheckResult
 from sparkify.core.tables import CHECKED
 
+
 def find_sql_queries() -> Path | None:
     """sql_queries.py of the repo this package runs from (an editable install: a folder above
     it), else of the current folder (an installed package runs from site-packages)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import traceback
 
 import click
@@ -51,3 +52,5 @@ def cli(verbose: bool) -> None:
       sparkify status            # what is loaded
       psql "$(sparkify db url)"  # query it
     """
+    if not verbose:  # the database driver's own warnings (a COPY it could not end): see
+        logging.getLogger("psycopg").addHandler(logging.NullHandler())  # load/stage.py

@@ -8,6 +8,7 @@ while the loading process transforms the current one from the other slot.
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing as mp
 import queue
 from collections.abc import Callable
@@ -26,6 +27,13 @@ from sparkify.sources.files import opened
 
 Batch = list[tuple[SourceFile, bool]]  # (file, replaces an earlier version of it)
 STAGING_TABLES = ("files", "songs", "events", "rejects", "duplicates")
+
+
+def quiet_driver_warnings() -> None:
+    """psycopg logs a warning when it cannot end a COPY on a connection already lost; the
+    error that lost it is what the user is told, in one line, so that warning is not shown
+    (Python would print it on stderr, having no handler for it)."""
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 
 def _copy_statement(slot: str, table: str, columns: tuple[str, ...]) -> sql.Composed:
@@ -147,6 +155,7 @@ def _next_job(jobs):
 
 def _worker_main(settings: Settings, jobs, results) -> None:
     """Second process: stage each (slot, batch) job; report progress, completion or error."""
+    quiet_driver_warnings()
     try:
         with connect(settings, autocommit=True) as conn:
             while (job := _next_job(jobs)) is not None:
