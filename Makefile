@@ -59,10 +59,10 @@ test: install
 			$$missing >/dev/null) || echo "could not install$$missing"; \
 	fi
 	$(MAKE) lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 	@if [ -x $(PG15) ]; then \
 		echo "the suite again, on PostgreSQL 15"; \
-		SPARKIFY_TEST_SERVER=pg15 $(BIN)/pytest -q; \
+		SPARKIFY_TEST_SERVER=pg15 $(BIN)/pytest -q --durations=10; \
 	elif [ "$$(id -u)" = 0 ] || [ "$$CI" = true ]; then \
 		echo "postgresql-15 is missing and could not be installed"; exit 1; \
 	else \
