@@ -44,10 +44,12 @@ def _columns(table: str) -> tuple[str, ...]:
 
 
 COPIES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
-    (table, _columns(table)) for table in (*COPIED, "rejects"))
+    (table, _columns(table)) for table in (*COPIED, "rejects")) + (
+    ("names", ("verbatim", "repaired")),)  # the names the build repaired (spark/names.py)
 MANIFEST_COLUMNS = ("path", "kind", "size_bytes", "mtime_ns", "etag", "sha256", "records_read",
                     "records_loaded", "song_plays", "other_pages", "rejected")
-QUALIFIED = {"rejects": "sparkify.rejects", "manifest": "sparkify.manifest"}
+QUALIFIED = {"rejects": "sparkify.rejects", "manifest": "sparkify.manifest",
+             "names": "sparkify.names"}
 BATCH_ROWS = 65536  # rows read from Parquet and sent to COPY at a time
 Notify = Callable[[str], None]
 
