@@ -55,22 +55,29 @@ def test_received_text_is_kept_and_readers_see_it_repaired(settings, tmp_path):
               firstName=mojibake("Ren\u00e9e"), location=mojibake("Montr\u00e9al, QC")),
         event(itemInSession=1, ts=1541105840000, song="Joga", artist="Bj\u00f6rk"),
         event(itemInSession=2, ts=1541105850000, song="Undo", artist=bjork,
+              firstName=mojibake("Ren\u00e9e"), location=mojibake("Montr\u00e9al, QC")),
+        event(userId="8", itemInSession=3, ts=1541105860000, song="Undo", artist="Bj\u00f6rk"),
+        event(userId="7", itemInSession=4, ts=1541105870000, song="Undo", artist="Bj\u00f6rk",
               firstName=mojibake("Ren\u00e9e"), location=mojibake("Montr\u00e9al, QC"))])
     _load(settings, tmp_path)
     assert {row[0] for row in query(settings, "SELECT artist FROM events")} == {
         bjork, "Bj\u00f6rk"}
     assert scalar(settings, "SELECT convert_to(artist_name, 'UTF8') FROM songplays LIMIT 1") \
         == bjork.encode("utf-8")
-    assert query(settings, "SELECT artist, plays FROM popular_artists") == [("Bj\u00f6rk", 3)]
-    assert query(settings, "SELECT song, artist, plays FROM popular_songs ORDER BY rank") == [
-        ("Undo", "Bj\u00f6rk", 2), ("Joga", "Bj\u00f6rk", 1)]
-    assert query(settings, "SELECT first_name, location FROM user_profiles") == [
-        ("Ren\u00e9e", "Montr\u00e9al, QC")]
+    assert query(settings, "SELECT artist, plays FROM popular_artists") == [("Bj\u00f6rk", 5)]
+    # user 7 played both spellings of Undo: one listener
+    assert query(settings, "SELECT song, artist, plays, listeners FROM popular_songs "
+                 "ORDER BY rank") == [("Undo", "Bj\u00f6rk", 4, 2), ("Joga", "Bj\u00f6rk", 1, 1)]
+    assert query(settings, "SELECT first_name, location FROM user_profiles ORDER BY user_id") \
+        == [("Ren\u00e9e", "Montr\u00e9al, QC"), ("Ann", "Austin, TX")]
     assert query(settings, "SELECT metro_area FROM plays_by_day_and_location ORDER BY 1") == [
         ("Austin",), ("Montr\u00e9al",)]
-    assert query(settings, "SELECT first_name FROM users") == [(mojibake("Ren\u00e9e"),)]
-    assert query(settings, "SELECT rank, artist, plays FROM user_top_artists") == [
-        (1, "Bj\u00f6rk", 3)]
+    assert query(settings, "SELECT first_name FROM users WHERE user_id = 7") == [
+        (mojibake("Ren\u00e9e"),)]
+    assert query(settings, "SELECT user_id, rank, artist, plays FROM user_top_artists "
+                 "ORDER BY 1") == [(7, 1, "Bj\u00f6rk", 4), (8, 1, "Bj\u00f6rk", 1)]
+    assert query(settings, "SELECT user_id, song, plays FROM user_top_songs ORDER BY 1, 2") == [
+        (7, "Joga", 1), (7, "Undo", 3), (8, "Undo", 1)]
 
 
 @pytest.mark.parametrize("songs_first", [True, False])
