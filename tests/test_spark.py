@@ -23,6 +23,7 @@ from psycopg import sql
 from spark_cluster import StandaloneCluster
 
 from sparkify import api
+from sparkify.generate.ids import mojibake
 from sparkify.postgres.db import connect
 from sparkify.postgres.load.pipeline import load
 from sparkify.postgres.publish import publish
@@ -53,6 +54,11 @@ SNAPSHOT = {
                           records_loaded, song_plays, other_pages, rejected
                    FROM sparkify.manifest""",
     "rejects": "SELECT path, line_number, raw, reason, reason_code FROM sparkify.rejects",
+    "names": "SELECT verbatim, repaired FROM sparkify.names",
+    # what people read: names repaired (core/names.py)
+    "popular_songs": "SELECT * FROM popular_songs",
+    "popular_artists": "SELECT * FROM popular_artists",
+    "user_profiles": "SELECT * FROM user_profiles",
 }
 
 
@@ -141,6 +147,11 @@ def test_the_sample_published_equals_sparkify_load(sample_lake, sample_settings,
         "year=*/artist_id=*/*.parquet"))
     assert api.report(settings=settings).top_songs  # every view answers
     assert api.recommend(15, settings=settings)
+    plays = Lake(lake).dataset(built.version, "songplays").to_table().to_pylist()
+    assert sum(p["artist_name_repaired"] == "Bj\u00f6rk" for p in plays) == 33  # the lake reads
+    assert not [p for p in plays if "\u00c3" in p["artist_name_repaired"]]  # names repaired
+    assert {p["artist_name"] for p in plays if p["artist_name_repaired"] == "Bj\u00f6rk"} == {
+        mojibake("Bj\u00f6rk")}  # and keeps the text as received
 
 
 def test_two_steps_with_a_kill_between_equal_one_build_in_one_go(spark, sample_lake,
@@ -199,6 +210,9 @@ def adversarial_root(root: Path) -> None:
     write_song(root, "B/noid.json", song(song_id=""))
     write_song(root, "B/lines.json", "\n".join([json.dumps(song(song_id="S4", artist_id="AR4")),
                                                 '["not", "an", "object"]']))
+    # a catalog song the log names mis-encoded, as the real logs do (core/names.py)
+    write_song(root, "C/d.json", song(song_id="S5", artist_id="AR5", title="Repr\u00e9sente",
+                                      artist_name="Bj\u00f6rk", duration=230.0))
     base = 1541105830796
     good = [event(ts=base, userId="5", level="free", song="Tie", artist="Band", length=200.003),
             event(ts=base + 1000, userId="5", level="paid", itemInSession=1, song="Ids",
@@ -208,7 +222,12 @@ def adversarial_root(root: Path) -> None:
             event(ts=base + 3000, userId="", auth="Logged Out", itemInSession=3, page="Home",
                   song=None, artist=None, length=None),
             event(ts=base + 4000, userId="7", itemInSession=4, firstName="",
-                  userAgent="\"Mozilla\" \\ x", song="Nothing", artist="Nobody", length=1.5)]
+                  userAgent="\"Mozilla\" \\ x", song="Nothing", artist="Nobody", length=1.5),
+            event(ts=base + 5000, userId="9", itemInSession=5, song=mojibake("Repr\u00e9sente"),
+                  artist=mojibake("Bj\u00f6rk"), length=230.004, firstName=mojibake("Ren\u00e9e"),
+                  location=mojibake("Montr\u00e9al, QC")),
+            event(ts=base + 6000, userId="9", itemInSession=6, song="\u00c3GUA",
+                  artist="S\u00e3o Paulo Band", length=99.0)]
     bad = [
         "{not json", "[1, 2]", json.dumps(event(ts=None)), json.dumps({"ts": base}),
         json.dumps(event(sessionId="x")), json.dumps(event(status=99)),
@@ -244,6 +263,8 @@ def test_every_kind_of_bad_record_and_tie_as_sparkify_load(adversarial_lake, set
     load(second, root, notify=lambda message: None)
     assert_same_warehouse(settings, second)
     assert {row[0] for row in query(settings, "SELECT DISTINCT month FROM time")} == {11, 12}
+    assert query(settings, "SELECT song_id FROM songplays WHERE user_id = 9 AND "
+                 "song_id IS NOT NULL") == [("S5",)]  # found through its repaired name
     reasons = {row[0] for row in query(settings, "SELECT reason_code FROM sparkify.rejects")}
     assert {"not_json", "not_object", "missing_field", "wrong_type", "out_of_range",
             "nul_character", "empty_id", "play_without_user", "duplicate"} <= reasons

@@ -34,9 +34,11 @@ def test_the_rules_render_per_dialect():
     assert render("{{ms_to_timestamp(e.ts)}}", "spark") == "timestamp_millis(e.ts)"
     assert "interval '1 millisecond'" in render("{{ms_to_timestamp(e.ts)}}", "postgres")
     assert render("{{is_play(e.page)}}") == "e.page = 'NextSong'"
-    match = render("{{song_match(so, a, e.song, e.artist, e.length)}}")
+    match = render("{{song_match(so.title, a.name, so.duration, e.song, e.artist, e.length)}}")
     assert f"abs(so.duration - e.length) <= {rules.MATCH_TOLERANCE}" in match
     assert "so.title = e.song" in match and "a.name = e.artist" in match
+    assert render("{{closest_match(so.duration, e.length, so.song_id)}}", "spark") == (
+        "abs(so.duration - e.length), so.song_id")
     parts = render("{{time_parts(t)}}", "spark")
     assert [p.split(" AS ")[-1] for p in parts.split(", ")] == list(rules.TIME_PARTS)
     # an argument holding parentheses and commas stays one argument

@@ -24,6 +24,7 @@ from sparkify.checks.data import data_checks
 from sparkify.checks.inserts import check_insert, classic_statements, find_sql_queries, sql_checks
 from sparkify.checks.result import DEFAULT_MAX_REJECT_SHARE, CheckResult
 from sparkify.config import Settings
+from sparkify.core import names
 from sparkify.core.tables import CHECKED
 from sparkify.postgres.db import connect
 
@@ -68,8 +69,15 @@ def report(results: list[CheckResult]) -> dict:
 
 def first_rows(conn: psycopg.Connection, table: str,
                limit: int = 5) -> tuple[list[str], list[tuple]]:
-    """Column names and the first `limit` rows of a public table (for the notebook's preview)."""
-    query = sql.SQL("SELECT * FROM {} LIMIT %s").format(sql.Identifier("public", table))
+    """Column names and the first `limit` rows of a public table (for the notebook's preview),
+    names as people read them (core/names.py: repaired where the source mis-encoded them)."""
+    shown = names.SHOWN.get(table, ())
+    columns = sql.SQL(", ").join(
+        sql.SQL("sparkify.repaired({0}) AS {0}").format(sql.Identifier(column))
+        if column in shown else sql.Identifier(column)
+        for column in CHECKED[table].columns) if table in CHECKED else sql.SQL("*")
+    query = sql.SQL("SELECT {} FROM {} LIMIT %s").format(columns,
+                                                         sql.Identifier("public", table))
     with conn.cursor() as cur:
         cur.execute(query, [limit])
         return [column.name for column in cur.description or ()], cur.fetchall()

@@ -42,20 +42,26 @@ def _ms_to_timestamp(dialect: Dialect, args: list[str]) -> str:
     return f"(timestamptz 'epoch' + ({ms}) * interval '1 millisecond')"
 
 
+def _within_tolerance(dialect: Dialect, args: list[str]) -> str:
+    """within_tolerance(duration, length): a song's duration fits a play's length."""
+    duration, length = args
+    return f"abs({duration} - {length}) <= {rules.MATCH_TOLERANCE!r}"
+
+
 def _song_match(dialect: Dialect, args: list[str]) -> str:
-    """song_match(so, a, title, artist, length): catalog song `so` of artist `a` is the play's
-    (title and artist name equal, duration within the tolerance of the length)."""
-    song, artist, title, name, length = args
-    return (f"{song}.title = {title} AND {artist}.artist_id = {song}.artist_id"
-            f" AND {artist}.name = {name}"
-            f" AND abs({song}.duration - {length}) <= {rules.MATCH_TOLERANCE!r}")
+    """song_match(title, artist, duration, song, artist_name, length): a catalog song (its
+    title, its artist's name, its duration) is a play's (its song, artist and length) when the
+    names are equal and the duration within the tolerance of the length."""
+    title, artist, duration, song, artist_name, length = args
+    return (f"{title} = {song} AND {artist} = {artist_name}"
+            f" AND {_within_tolerance(dialect, [duration, length])}")
 
 
 def _closest_match(dialect: Dialect, args: list[str]) -> str:
-    """closest_match(so, length): among a play's matching songs, the closest length first, then
-    the smallest song_id (the tie-break)."""
-    song, length = args
-    return f"abs({song}.duration - {length}), {song}.song_id"
+    """closest_match(duration, length, song_id): among a play's matching songs, the closest
+    length first, then the smallest song_id (the tie-break)."""
+    duration, length, song_id = args
+    return f"abs({duration} - {length}), {song_id}"
 
 
 # each part of rules.TIME_PARTS in each dialect, of a UTC wall-clock time `{t}`
@@ -83,6 +89,7 @@ def _time_part(dialect: Dialect, args: list[str]) -> str:
 
 
 _MACROS: dict[str, Callable[[Dialect, list[str]], str]] = {
+    "within_tolerance": _within_tolerance,
     "song_match": _song_match,
     "closest_match": _closest_match,
     "ms_to_timestamp": _ms_to_timestamp,
@@ -108,7 +115,7 @@ def _arguments(text: str) -> list[str]:
 
 
 def _macro(dialect: Dialect, match: re.Match[str]) -> str:
-    name, args = match.group(1), _arguments(match.group(2))
+    name, args = match.group(1), _arguments(" ".join(match.group(2).split()))
     if name.startswith("latest_"):  # latest_users(ts, path, line): the winner sorts first
         return _latest_order(name.removeprefix("latest_"), args)
     if name not in _MACROS:
@@ -119,7 +126,7 @@ def _macro(dialect: Dialect, match: re.Match[str]) -> str:
 def render(text: str, dialect: Dialect = "postgres") -> str:
     """SQL with its rule placeholders, `{{rule(args)}}`, written out for `dialect`."""
     return re.sub(r"\{\{\s*(\w+)\((.*?)\)\s*\}\}",
-                  lambda match: _macro(dialect, match), text)
+                  lambda match: _macro(dialect, match), text, flags=re.DOTALL)
 
 
 @functools.cache

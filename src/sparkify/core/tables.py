@@ -118,7 +118,7 @@ FOREIGN_KEYS: tuple[tuple[str, str, str, str], ...] = (
 LAKE_PARTITIONS: dict[str, tuple[str, ...]] = {
     "artists": (), "songs": ("year", "artist_id"), "users": (), "time": ("year", "month"),
     "songplays": ("year", "month"), "events": ("year", "month"), "user_song_plays": (),
-    "manifest": (), "rejects": (),
+    "manifest": (), "rejects": (), "names": (),
 }
 
 @dataclass(frozen=True)
@@ -137,7 +137,8 @@ class Table:
 
 
 _BOOKKEEPING = (Table("sparkify", "manifest", "create_bookkeeping"),
-                Table("sparkify", "rejects", "create_bookkeeping"))
+                Table("sparkify", "rejects", "create_bookkeeping"),
+                Table("sparkify", "names", "create_names"))  # repaired names: core/names.py
 # user_song_plays is kept from songplays by triggers (create_user_song_plays.sql), not loaded.
 _DERIVED = {"user_song_plays": Table("public", "user_song_plays", "create_user_song_plays",
                                      loaded=False)}

@@ -42,8 +42,10 @@ def _columns(table: str) -> tuple[str, ...]:
 
 
 COPIES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
-    (table, _columns(table)) for table in (*COPIED, "rejects"))
-QUALIFIED = {"rejects": "sparkify.rejects", "manifest": "sparkify.manifest"}
+    (table, _columns(table)) for table in (*COPIED, "rejects")) + (
+    ("names", ("verbatim", "repaired")),)  # the names the build repaired (spark/names.py)
+QUALIFIED = {"rejects": "sparkify.rejects", "manifest": "sparkify.manifest",
+             "names": "sparkify.names"}
 BATCH_ROWS = 65536  # rows read from Parquet and sent to COPY at a time
 Notify = Callable[[str], None]
 

@@ -44,7 +44,7 @@ VIEW_FILES = tuple(f"views/{name}" for name in (
     "plays_per_user", "plays_per_user_distribution",
     "user_top_artists", "user_top_songs", "favourite_artists", "user_preferences",
     "users_by_gender", "users_by_level", "users_by_state",
-    "level_changes", "level_changes_by_day",
+    "level_changes", "level_changes_by_day", "user_profiles",
     "co_listening_recommendations", "recommend_songs",
     "requests_by_hour", "status_mix", "platform_health", "page_health",
 ))

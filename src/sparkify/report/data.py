@@ -250,7 +250,7 @@ def collect_user(settings: Settings, user_id: int) -> dict:
 
 def collect_user_with(conn: psycopg.Connection, user_id: int) -> dict:
     recommendations = recommend_with(conn, user_id, TOP)  # raises for an unknown user
-    profile = rows(conn, "users", where={"user_id": user_id})[0]
+    profile = rows(conn, "user_profiles", where={"user_id": user_id})[0]
     plays = rows(conn, "plays_per_user", where={"user_id": user_id})
     songs = rows(conn, "user_top_songs", ("rank",), where={"user_id": user_id})
     sessions = rows(conn, "user_sessions", ("started_at",), where={"user_id": user_id})

@@ -29,6 +29,7 @@ from sparkify.errors import SparkifyError
 from sparkify.sources.extract import parse_file, read_lines
 from sparkify.sources.files import Root, SourceFile, describe_root, discover, find_sources
 from sparkify.spark import lake as lake_mod
+from sparkify.spark import names as spark_names
 
 Notify = Callable[[str], None]
 
@@ -122,6 +123,7 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
         spark = spark()
     notify(f"parsing {len(files):,} files")
     views = _parse(spark, files)
+    spark_names.register(spark)  # the view `names`, which songplays and users join
     cached = []
     for step in STEPS:
         view = spark.sql(read_sql(step, "spark"))

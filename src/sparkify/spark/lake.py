@@ -27,7 +27,7 @@ from sparkify.errors import SparkifyError
 MONTHLY = ("year", "month")
 # Tables small beside the facts (dimensions, bookkeeping): one task writes each, so a table
 # is a few files, not one per task and partition.
-ONE_TASK = ("artists", "songs", "users", "user_song_plays", "manifest")
+ONE_TASK = ("artists", "songs", "users", "user_song_plays", "manifest", "names")
 KEEP_VERSIONS = 2  # the current one and the one before (for a publish reading it right now)
 
 

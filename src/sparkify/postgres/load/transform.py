@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from sparkify.core.names import repair_all
 from sparkify.core.records import DUPLICATE_REASON, RejectCode
 from sparkify.core.tables import STAGING_REJECT_COLUMNS
 from sparkify.errors import SparkifyError
@@ -80,8 +81,18 @@ def _found_duplicates(run: _Run, cur: psycopg.Cursor) -> None:
     run.sql("count_duplicates")
 
 
+def _add_names(run: _Run, cur: psycopg.Cursor) -> None:
+    """The batch's new names, repaired here (core/names.py), into sparkify.names."""
+    fresh = [row[0] for row in cur.fetchall()]
+    if fresh:
+        with run.cur.copy("COPY sparkify.names (verbatim, repaired) FROM STDIN") as copy:
+            for row in repair_all(fresh):
+                copy.write_row(row)
+
+
 STEPS: tuple[Step, ...] = (
     Step("register_files"),
+    Step("new_names", after=_add_names),
     Step("forget_files", when="reloading"),
     Step("insert_artists", kind="song"),
     Step("insert_songs", kind="song"),

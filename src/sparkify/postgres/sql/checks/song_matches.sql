@@ -1,5 +1,6 @@
 -- Song plays given a song_id whose song does not fit them: a different title, artist or
--- artist name, or a duration outside the match tolerance of the play's length (the loader's rule).
+-- artist name (compared as repaired, sparkify.names, as the loader matches), or a duration
+-- outside the match tolerance of the play's length (the loader's rule).
 SELECT 'songplays.song_id' AS subject, count(*) AS total,
        (array_agg(format('songplay_id %s (%s by %s, %s s) got song_id %s (%s by %s, %s s)',
                          p.songplay_id, p.song_title, p.artist_name, p.song_length, p.song_id,
@@ -9,6 +10,10 @@ LEFT JOIN public.songs s ON s.song_id = p.song_id
 LEFT JOIN public.artists a ON a.artist_id = s.artist_id
 WHERE p.song_id IS NOT NULL
   AND (s.song_id IS NULL
+       OR (s.title IS DISTINCT FROM p.song_title  -- the look-up only where spellings differ
+           AND sparkify.repaired(s.title) IS DISTINCT FROM sparkify.repaired(p.song_title))
+       OR (a.name IS DISTINCT FROM p.artist_name
+           AND sparkify.repaired(a.name) IS DISTINCT FROM sparkify.repaired(p.artist_name))
        OR p.artist_id IS DISTINCT FROM s.artist_id
-       OR NOT coalesce({{song_match(s, a, p.song_title, p.artist_name, p.song_length)}}, false))
+       OR NOT {{within_tolerance(s.duration, p.song_length)}})
 HAVING count(*) > 0;

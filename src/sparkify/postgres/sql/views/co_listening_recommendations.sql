@@ -1,5 +1,7 @@
 -- co_listening_recommendations(user_id, how_many): item-to-item co-listening. Songs are
--- (title, artist name) as the events named them. For a song t the user has never played:
+-- (title, artist name) as the events named them, and shown repaired (sparkify.names; the
+-- logs spell a given song one way, so matching on the text as received loses nothing).
+-- For a song t the user has never played:
 --   score(t) = sum over the user's played songs s of co(s, t),
 --   co(s, t) = number of co-listeners who played both s and t,
 -- computed as: each co-listener v who shares k of the user's songs adds k to every song v
@@ -74,8 +76,8 @@ WITH mine AS (
     ORDER BY pl.rank, count(*) DESC, m.my_plays DESC, s.song_title COLLATE "C",
              s.artist_name COLLATE "C"
 )
-SELECT p.rank, p.song_title, p.artist_name, p.score, p.listeners, b.because_song,
-       b.because_artist
+SELECT p.rank, sparkify.repaired(p.song_title), sparkify.repaired(p.artist_name), p.score,
+       p.listeners, sparkify.repaired(b.because_song), sparkify.repaired(b.because_artist)
 FROM picked p
 JOIN because b USING (rank)
 ORDER BY p.rank

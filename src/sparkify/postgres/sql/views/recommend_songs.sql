@@ -24,9 +24,10 @@ BEGIN
             SELECT taken + (row_number() OVER (ORDER BY ps.rank))::integer, ps.song, ps.artist,
                    ps.plays, NULL::text, NULL::text, 'popularity'::text
             FROM public.popular_songs ps
-            WHERE NOT EXISTS (SELECT 1 FROM public.songplays p
-                              WHERE p.user_id = p_user_id AND p.song_title = ps.song
-                                AND p.artist_name = ps.artist)
+            WHERE NOT EXISTS (SELECT 1 FROM public.songplays p  -- names as popular_songs shows them
+                              WHERE p.user_id = p_user_id
+                                AND sparkify.repaired(p.song_title) = ps.song
+                                AND sparkify.repaired(p.artist_name) = ps.artist)
               AND NOT EXISTS (SELECT 1 FROM public.co_listening_recommendations(p_user_id, p_limit) c
                               WHERE c.song = ps.song AND c.artist = ps.artist)
             ORDER BY ps.rank

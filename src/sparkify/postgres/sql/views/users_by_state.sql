@@ -2,7 +2,7 @@
 -- those users made. state NULL: no location.
 -- Example: SELECT state, users, plays FROM users_by_state ORDER BY users DESC, state;
 CREATE OR REPLACE VIEW public.users_by_state AS
-SELECT public.location_state(u.location) AS state,
+SELECT public.location_state(sparkify.repaired(u.location)) AS state,  -- as people read it
        count(*) AS users,
        coalesce(sum(p.plays), 0)::bigint AS plays
 FROM public.users u
