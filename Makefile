@@ -78,10 +78,13 @@ test-quick: install
 
 # ruff (style, bugs, complexity) and mypy (types of src/): both clean, and run by `make test`
 # Any bytes as input, at length: the property tests of tests/test_any_bytes.py with many more
-# generated roots than `make test` runs (SPARKIFY_FUZZ_EXAMPLES, default here 2000).
+# generated roots than `make test` runs (SPARKIFY_FUZZ_EXAMPLES, default here 2000), then both
+# engines on FUZZ_SPARK_EXAMPLES roots (tests/test_any_bytes_engines.py: 400 a Spark build).
 FUZZ_EXAMPLES ?= 2000
+FUZZ_SPARK_EXAMPLES ?= 800
 fuzz: install
 	SPARKIFY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/test_any_bytes.py
+	SPARKIFY_FUZZ_EXAMPLES=$(FUZZ_SPARK_EXAMPLES) $(BIN)/pytest -q -s tests/test_any_bytes_engines.py
 
 lint: install
 	$(BIN)/ruff check src tests bench *.py

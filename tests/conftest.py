@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,20 @@ def settings(pg_server, monkeypatch) -> Settings:
 def sample_settings(pg_server, monkeypatch, sample_root) -> Settings:
     """A fresh database holding the real sample, loaded once per session."""
     return _clone(SAMPLE_TEMPLATE, monkeypatch)
+
+
+@pytest.fixture
+def second(settings, pg_server):
+    """A second fresh database beside `settings`'s, dropped after."""
+    name = f"{settings.database}_b"
+    with connect(replace(pg_server, database="postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    other = replace(settings, database=name)
+    with connect(other, autocommit=True) as conn:
+        create_all(conn)
+    yield other
+    with connect(replace(pg_server, database="postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")

@@ -12,10 +12,11 @@ import shutil
 import subprocess
 
 import pytest
+from engines import FAST_START, FAST_START_ARGS
 from faults import CLI
 from helpers import copy_sample
 from prerequisites import missing
-from test_spark import FAST_START, FAST_START_ARGS, LAKE_TABLES, lake_rows
+from test_spark import LAKE_TABLES, lake_rows
 
 from sparkify.spark import session
 from sparkify.spark.build import build

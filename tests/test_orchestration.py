@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from engines import snapshot
 from helpers import query, scalar
-from test_spark import snapshot
 
 from sparkify import api
 from sparkify.sources.days import log_day

@@ -14,65 +14,23 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from engines import FAST_START, FAST_START_ARGS, assert_same_warehouse
 from helpers import copy_sample, event, query, song, write_log, write_song
-from psycopg import sql
 from spark_cluster import StandaloneCluster
 
 from sparkify import api
 from sparkify.generate.ids import mojibake
-from sparkify.postgres.db import connect
 from sparkify.postgres.load.pipeline import load
 from sparkify.postgres.publish import publish
-from sparkify.postgres.schema import create_all
 from sparkify.spark import session
 from sparkify.spark.build import build
 from sparkify.spark.lake import Lake
 
 # without Java every test here skips, saying so, or fails under CI (tests/prerequisites.py)
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
-
-# Each table as a sorted list of rows, with the file a row came from named by its path.
-SNAPSHOT = {
-    "songplays": """SELECT start_time, user_id, level, song_id, artist_id, session_id,
-                           item_in_session, location, user_agent, song_title, artist_name,
-                           song_length, m.path, source_line
-                    FROM songplays JOIN sparkify.manifest m ON m.file_id = source_file_id""",
-    "events": """SELECT event_time, user_id, session_id, item_in_session, page, method, status,
-                        auth, level, first_name, last_name, gender, location, user_agent,
-                        registration, song, artist, length, m.path, source_line
-                 FROM events JOIN sparkify.manifest m ON m.file_id = source_file_id""",
-    "users": "SELECT * FROM users",
-    "songs": "SELECT * FROM songs",
-    "artists": "SELECT * FROM artists",
-    "time": "SELECT * FROM time",
-    "user_song_plays": "SELECT * FROM user_song_plays",
-    "manifest": """SELECT path, kind, size_bytes, mtime_ns, etag, sha256, records_read,
-                          records_loaded, song_plays, other_pages, rejected
-                   FROM sparkify.manifest""",
-    "rejects": "SELECT path, line_number, raw, reason, reason_code FROM sparkify.rejects",
-    "names": "SELECT verbatim, repaired FROM sparkify.names",
-    # what people read: names repaired (core/names.py)
-    "popular_songs": "SELECT * FROM popular_songs",
-    "popular_artists": "SELECT * FROM popular_artists",
-    "user_profiles": "SELECT * FROM user_profiles",
-}
-
-
-def snapshot(settings) -> dict[str, list[tuple]]:
-    return {table: sorted(query(settings, text), key=repr) for table, text in SNAPSHOT.items()}
-
-
-
-# The tests' jobs are short: the JVMs' quick compiler alone (no C2) makes a build of the sample
-# on two cores take about 60% of the time (measured: 31 s instead of 52 on the cluster, cold).
-FAST_START = {"spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
-              "spark.executor.extraJavaOptions": "-XX:TieredStopAtLevel=1"}
-FAST_START_ARGS = [arg for key, value in FAST_START.items() for arg in ("--conf", f"{key}={value}")]
-
 
 @pytest.fixture(scope="module")
 def spark():
@@ -86,26 +44,6 @@ def sample_lake(spark, sample_root, tmp_path_factory):
     """The real sample built in one go, for the tests that compare other builds with it."""
     lake = tmp_path_factory.mktemp("sample-lake")
     return lake, build(spark, sample_root, str(lake))
-
-
-@pytest.fixture
-def second(settings, pg_server):
-    """A second fresh database beside `settings`'s, dropped after."""
-    name = f"{settings.database}_b"
-    with connect(replace(pg_server, database="postgres"), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    other = replace(settings, database=name)
-    with connect(other, autocommit=True) as conn:
-        create_all(conn)
-    yield other
-    with connect(replace(pg_server, database="postgres"), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def assert_same_warehouse(spark_db, pg_db) -> None:
-    left, right = snapshot(spark_db), snapshot(pg_db)
-    for table in SNAPSHOT:
-        assert left[table] == right[table], table
 
 
 def lake_rows(lake: Path, version: str, table: str, root: Path | None = None) -> list:

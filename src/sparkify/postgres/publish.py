@@ -1,7 +1,8 @@
 """`sparkify lake publish`: the lake's current version into the PostgreSQL warehouse.
 
 One transaction replaces what the warehouse holds: a reader sees the old warehouse or the new
-one, never half of either. Each table is read from Parquet with pyarrow, its files mapped to
+one, never half of either (nor, where the rows are emptied with DELETE, an empty one: see
+writing.delete_all). Each table is read from Parquet with pyarrow, its files mapped to
 manifest ids, written as CSV by pyarrow and sent with COPY; no Spark and no JVM are needed.
 A full replace every time: at the lake's sizes it is a few seconds of COPY (bench/RESULTS.md,
 spark section), where moving only what changed would need a diff of every table against the
@@ -24,7 +25,7 @@ from sparkify.core.tables import CHECKED, MANIFEST_COLUMNS, REJECT_COLUMNS, surr
 from sparkify.postgres import schema
 from sparkify.postgres.db import connect, skip_reference_triggers
 from sparkify.postgres.load.finish import finish
-from sparkify.postgres.writing import pause_upkeep, truncate_all, writing
+from sparkify.postgres.writing import delete_all, pause_upkeep, truncate_all, writing
 from sparkify.spark.lake import Lake
 
 # Warehouse table <- lake table of the same name, in the order the foreign keys want, with the
@@ -70,10 +71,12 @@ def publish(settings: Settings, lake: str, notify: Notify | None = None) -> Publ
     result = PublishResult(lake=layout.root, version=version)
     # one transaction: the whole warehouse, or nothing new; no load meanwhile
     with writing(settings, autocommit=False, notify=notify) as conn:
-        skip_reference_triggers(conn)  # per-row FK triggers off where allowed
+        unchecked = skip_reference_triggers(conn)  # per-row FK triggers off where allowed
         conn.execute("SET LOCAL work_mem = '256MB'")
-        truncate_all(conn)
-        pause_upkeep(conn)
+        pause_upkeep(conn)  # first: the play counts' delete trigger is not to run
+        # readers keep the old warehouse until the commit (tests/test_readers_during_load.py);
+        # without the superuser's trigger switch, a DELETE would be too slow: TRUNCATE
+        (delete_all if unchecked else truncate_all)(conn)
         notify("publishing the manifest")
         file_ids = _copy_manifest(conn, layout, version)
         for table, columns in COPIES:

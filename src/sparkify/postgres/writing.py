@@ -7,9 +7,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
+from psycopg import sql
 
 from sparkify.config import Settings
-from sparkify.core.tables import truncate_statement
+from sparkify.core.sqltext import read_sql
+from sparkify.core.tables import WAREHOUSE, truncate_statement
 from sparkify.postgres import schema
 from sparkify.postgres.access import require_writer
 from sparkify.postgres.db import connect, ensure_database, one
@@ -46,6 +48,21 @@ def _take_lock(conn: psycopg.Connection, notify: Notify, session: bool) -> None:
 
 def truncate_all(conn: psycopg.Connection) -> None:
     conn.execute(truncate_statement())
+
+
+def delete_all(conn: psycopg.Connection) -> None:
+    """Empty what a load fills as TRUNCATE does (generated ids restarted), but with DELETE,
+    children first: a reader whose snapshot predates the commit still sees every old row,
+    where TRUNCATE would show it empty tables (PostgreSQL's caveat: TRUNCATE is not MVCC-safe).
+    Only with the per-row reference triggers off: with them, each deleted parent row scans its
+    children. Both ALTERs restarting the ids roll back with the transaction."""
+    loaded = [table.qualified for table in reversed(WAREHOUSE) if table.loaded]
+    for name in loaded:
+        conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(*name.split("."))))
+    for schema_name, table, column in conn.execute(
+            read_sql("schema/identity_columns"), {"tables": loaded}).fetchall():
+        conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} RESTART").format(
+            sql.Identifier(schema_name, table), sql.Identifier(column)))
 
 
 def pause_upkeep(conn: psycopg.Connection) -> None:

@@ -33,7 +33,8 @@ CREATE OR REPLACE FUNCTION sparkify.count_user_song_plays() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
-        TRUNCATE public.user_song_plays;
+        -- DELETE, not TRUNCATE: a reader whose snapshot predates the commit sees the old counts
+    DELETE FROM public.user_song_plays;
     ELSIF TG_OP = 'INSERT' THEN  -- the loader's case: new plays only
         INSERT INTO public.user_song_plays AS u (user_id, song_title, artist_name, plays)
         SELECT user_id, song_title, artist_name, count(*) FROM new_plays GROUP BY 1, 2, 3
@@ -86,7 +87,8 @@ $$;
 CREATE OR REPLACE FUNCTION sparkify.recount_user_song_plays() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    TRUNCATE public.user_song_plays;
+    -- DELETE, not TRUNCATE: a reader whose snapshot predates the commit sees the old counts
+    DELETE FROM public.user_song_plays;
     ALTER TABLE public.user_song_plays DROP CONSTRAINT IF EXISTS user_song_plays_pkey;
     DROP INDEX IF EXISTS public.user_song_plays_rank_idx;
     INSERT INTO public.user_song_plays (user_id, song_title, artist_name, plays)
