@@ -24,7 +24,8 @@ REQUIRED_CONF = {
 DEFAULT_CONF = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",  # stderr is for errors; the CLI shows stages
-    "spark.sql.shuffle.partitions": "8",  # the default 200 is for clusters of many machines
+    # many small song files packed into few tasks: opening a file is not worth 4 MB of reading
+    "spark.sql.files.openCostInBytes": "65536",
     # the job's tasks are short: waiting up to 3 s (the default) for a slot near cached data
     # cost a two-worker build of the sample more than half its time
     "spark.locality.wait": "0s",

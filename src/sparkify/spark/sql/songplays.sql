@@ -1,12 +1,13 @@
 -- Spark SQL. The kept NextSong events; each takes the song_id and artist_id of the song with
 -- its title and artist name whose duration is within the match tolerance of its length, the
--- closest first (rules.MATCH_TOLERANCE and its tie-break), as insert_songplays.sql.
+-- closest first (rules.MATCH_TOLERANCE and its tie-break), as insert_songplays.sql. The songs
+-- and artists are small beside the plays: sent whole to each task, so the join moves no plays.
 WITH plays AS (
     SELECT * FROM events_all WHERE page = 'NextSong' AND NOT duplicate
 ), matches AS (
     SELECT file_idx, line, song_id, artist_id
     FROM (
-        SELECT p.file_idx, p.line, so.song_id, so.artist_id,
+        SELECT /*+ BROADCAST(so, a) */ p.file_idx, p.line, so.song_id, so.artist_id,
                row_number() OVER (PARTITION BY p.file_idx, p.line
                                   ORDER BY {{closest_match(so.duration, p.length, so.song_id)}})
                    AS rank

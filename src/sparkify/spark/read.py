@@ -1,0 +1,122 @@
+"""Source files into parsed rows and rejects, with Spark's own readers.
+
+Each file is read whole (`wholetext`: never split, so line numbers are exact, and its hash is
+of its bytes), packed with others into few tasks. Its bytes are split at "\\n" as `sparkify
+load` splits them (as Latin-1, which maps each byte to one character, so bytes that are not
+UTF-8 survive to the reject's raw text); a first line loses its BOM, a line its "\\r"s, blank
+lines are no records. A song file of several records' lines goes whole to the validator (it is
+one spread object or JSON lines, as records.song_records decides). Each record is read by
+from_json with the schema rendered from core/fields.py; one not certainly clean
+(spark/columns.py) goes to the validator itself (spark/fallback.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from sparkify.core.fields import FIELDS
+from sparkify.errors import SparkifyError
+from sparkify.sources.files import SourceFile
+from sparkify.spark import columns, fallback
+
+REJECTS = "file_idx int, line_number int, raw string, reason string, reason_code string"
+_BLANK = "^[ \\t\\r\\x0B\\f]*$"  # what bytes.strip() strips, and nothing else
+
+
+@dataclass
+class Parsed:
+    rows: Any  # columns.row_schema(kind)
+    rejects: Any  # REJECTS
+    hashes: Any  # file_idx int, sha256 string
+    cached: Any  # what the three are read from: unpersist when done
+
+
+def _contents(spark: Any, files: list[tuple[int, SourceFile]]) -> Any:
+    """file_idx, data (the file's bytes) of local `files`, each file one row."""
+    from pyspark.sql import functions as F
+
+    frame = spark.read.text([f.key for _, f in files], wholetext=True)
+    index = {f.key: idx for idx, f in files}
+    # a file's path as Spark gives it, percent-encoded, without the file: scheme
+    found = {urlparse(uri).path: index.get(unquote(urlparse(uri).path))
+             for uri in frame.inputFiles()}
+    if None in found.values() or len(found) != len(files):
+        missing = sorted(set(index) - {unquote(path) for path in found})[:3]
+        raise SparkifyError(f"Spark did not find the same files as the listing: {missing}")
+    paths = spark.createDataFrame(list(found.items()), "uri string, file_idx int")
+    uri = F.regexp_replace(F.col("_metadata.file_path"), "^file:(//)?", "")
+    return frame.select(uri.alias("uri"), F.col("value").cast("binary").alias("data")).join(
+        F.broadcast(paths), "uri").drop("uri")
+
+
+def _lines(kind: str, contents: Any) -> Any:
+    """(file_idx, line, whole, data, sha256): each file's hash on a row of line 0, then each
+    record's line, or (a song file of several lines) the whole file as line 1."""
+    from pyspark.sql import functions as F
+
+    text = F.regexp_replace(F.decode("data", "ISO-8859-1"), "^\u00ef\u00bb\u00bf", "")
+    lines = F.split(text, "\n", -1)  # Latin-1: one character per byte, so split loses nothing
+    whole = F.lit(False)
+    if kind == "song":
+        whole = F.size(F.filter(lines, lambda ln: ~ln.rlike(_BLANK))) > 1
+        lines = F.when(whole, F.array(text)).otherwise(lines)
+    frame = contents.select("file_idx", whole.alias("whole"), F.posexplode(
+        F.concat(F.array(F.sha2("data", 256)), lines)).alias("line", "text"))
+    frame = frame.where((F.col("line") == 0) | ~F.col("text").rlike(_BLANK))
+    record = F.when(F.col("whole"), F.col("text")).otherwise(
+        F.regexp_replace("text", "\r+$", ""))
+    return frame.select(
+        "file_idx", "line", "whole",
+        F.when(F.col("line") > 0, F.encode(record, "ISO-8859-1")).alias("data"),
+        F.when(F.col("line") == 0, F.col("text")).alias("sha256"))
+
+
+INPUTS = "file_idx int, line int, whole boolean, data binary, key string, sha256 string"
+
+
+def parse(spark: Any, kind: str, files: list[tuple[int, SourceFile]],
+          python: bool = False) -> Parsed:
+    """The rows, rejects and hashes of `files` (one kind). `python`: every file through the
+    validator by key (object stores; or to measure that path)."""
+    from pyspark.sql import functions as F
+
+    if python or any(f.is_object for _, f in files) or not files:
+        inputs = spark.createDataFrame(
+            [(idx, 0, True, None, f.key, None) for idx, f in files], INPUTS)
+        inputs = inputs.repartition(max(1, min(len(files), spark.sparkContext
+                                               .defaultParallelism * 4)))
+        return parse_inputs(kind, inputs, native=False)
+    inputs = _lines(kind, _contents(spark, files)).withColumn(
+        "key", F.lit(None).cast("string"))
+    return parse_inputs(kind, inputs)
+
+
+def parse_inputs(kind: str, inputs: Any, native: bool = True) -> Parsed:
+    """Parsed of INPUTS rows: a hash (line 0, sha256 given), a record (line, data), a whole
+    file (whole, data) or a file to read (key)."""
+    from pyspark.sql import functions as F
+
+    clean, mine = F.lit(False), None
+    if native:
+        clean, mine = columns.parsed(kind, F.col("data").cast("string"), F)
+        clean = clean & ~F.col("whole") & F.expr("is_valid_utf8(cast(data as string))")
+    marker = F.col("line") == 0
+    blank = [F.lit(None).cast(columns.column_type(s)).alias(s.column) for s in FIELDS[kind]]
+    nothing = [F.lit(None).cast("string").alias(name) for name, _ in fallback.EXTRA[:3]]
+    results = F.when(marker & F.col("data").isNull() & F.col("key").isNull(), F.array(
+        F.struct(F.col("line"), *blank, *nothing, F.col("sha256"))))
+    if mine is not None:
+        results = results.when(clean, F.array(F.struct(
+            F.col("line"), *mine, *nothing, F.lit(None).cast("string").alias("sha256"))))
+    theirs = fallback.udf(kind, F)(F.col("line"), F.col("whole"),
+                                   F.when(~clean & ~marker, F.col("data")), F.col("key"))
+    out = inputs.select("file_idx", F.explode(results.otherwise(theirs)).alias("r"))
+    out = out.select("file_idx", "r.*").persist()  # read by the rows, rejects and hashes
+    names = [s.column for s in FIELDS[kind]]
+    rows = out.where("line > 0 AND reason IS NULL").select("file_idx", "line", *names)
+    rejects = out.where("reason IS NOT NULL").select(
+        "file_idx", F.col("line").alias("line_number"), "raw", "reason", "reason_code")
+    hashes = out.where("line = 0").select("file_idx", "sha256")
+    return Parsed(rows, rejects, hashes, out)
