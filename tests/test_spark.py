@@ -282,6 +282,18 @@ def test_every_kind_of_bad_record_and_tie_as_sparkify_load(adversarial_lake, set
             "nul_character", "empty_id", "play_without_user", "duplicate"} <= reasons
 
 
+def test_a_generated_k10_root_as_sparkify_load(spark, tmp_path, settings, second):
+    """Ten times the sample's size, generated (`sparkify generate --scale 10`): built in
+    local[2] and published, it is the warehouse `sparkify load` makes of it."""
+    root = tmp_path / "k10"
+    api.generate(root, scale=10, seed=7)
+    built = build(spark, root, str(tmp_path / "lake"))
+    publish(settings, str(tmp_path / "lake"))
+    loaded = load(second, root, notify=lambda message: None)
+    assert built.tables == loaded.tables and built.events == loaded.events
+    assert_same_warehouse(settings, second)
+
+
 def test_a_two_worker_standalone_cluster_builds_what_local_mode_builds(
         sample_lake, adversarial_lake, sample_root, tmp_path):
     """On a real cluster, in one application: the sample; the bad records and ties; the sample
