@@ -120,9 +120,9 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
         notify(f"writing {table}")
         write(table)
     layout.make_current(version)
+    _totals(spark, result, None if previous is None else changed)  # while manifest is cached
     for frame in (*views, *cached):
         frame.unpersist()
-    _totals(spark, result, None if previous is None else changed)
     result.version, result.built = version, True
     result.tables = layout.counts(version)
     result.seconds = time.perf_counter() - started

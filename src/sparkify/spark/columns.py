@@ -75,11 +75,16 @@ def _field_ok(spec: Field, value: Any, play: Any, functions: Any) -> Any:
     return (value.isNull() & may_be_null) | (value.isNotNull() & present)
 
 
-def parsed(kind: str, raw: Any, functions: Any) -> tuple[Any, Any]:
-    """(clean, the row's columns) of a record in column `raw`, from the declarations."""
+def read(kind: str, raw: Any, functions: Any) -> Any:
+    """The record in column `raw` read by from_json, as a one-element array when it is one
+    object and nothing else. Computed once into a column: each check below reads it."""
+    return functions.from_json(functions.concat(functions.lit("["), raw, functions.lit("]")),
+                               read_schema(kind), JSON_OPTIONS)
+
+
+def parsed(kind: str, record: Any, raw: Any, functions: Any) -> tuple[Any, Any]:
+    """(clean, the row's columns) of a record: `record` as read(), `raw` its text."""
     fields = FIELDS[kind]
-    record = functions.from_json(functions.concat(functions.lit("["), raw, functions.lit("]")),
-                                 read_schema(kind), JSON_OPTIONS)
     element = record.getItem(0)
     page = next((s for s in fields if s.column == "page"), None)
     play = (element[page.key] == PLAY_PAGE) if page else functions.lit(False)

@@ -95,28 +95,34 @@ def parse(spark: Any, kind: str, files: list[tuple[int, SourceFile]],
 
 def parse_inputs(kind: str, inputs: Any, native: bool = True) -> Parsed:
     """Parsed of INPUTS rows: a hash (line 0, sha256 given), a record (line, data), a whole
-    file (whole, data) or a file to read (key)."""
+    file (whole, data) or a file to read (key). Each record is read and checked once (kept in
+    Spark's cache); only those not clean pass through Python."""
     from pyspark.sql import functions as F
 
-    clean, mine = F.lit(False), None
-    if native:
-        clean, mine = columns.parsed(kind, F.col("data").cast("string"), F)
-        clean = clean & ~F.col("whole") & F.expr("is_valid_utf8(cast(data as string))")
-    marker = F.col("line") == 0
-    blank = [F.lit(None).cast(columns.column_type(s)).alias(s.column) for s in FIELDS[kind]]
-    nothing = [F.lit(None).cast("string").alias(name) for name, _ in fallback.EXTRA[:3]]
-    results = F.when(marker & F.col("data").isNull() & F.col("key").isNull(), F.array(
-        F.struct(F.col("line"), *blank, *nothing, F.col("sha256"))))
-    if mine is not None:
-        results = results.when(clean, F.array(F.struct(
-            F.col("line"), *mine, *nothing, F.lit(None).cast("string").alias("sha256"))))
-    theirs = fallback.udf(kind, F)(F.col("line"), F.col("whole"),
-                                   F.when(~clean & ~marker, F.col("data")), F.col("key"))
-    out = inputs.select("file_idx", F.explode(results.otherwise(theirs)).alias("r"))
-    out = out.select("file_idx", "r.*").persist()  # read by the rows, rejects and hashes
     names = [s.column for s in FIELDS[kind]]
-    rows = out.where("line > 0 AND reason IS NULL").select("file_idx", "line", *names)
-    rejects = out.where("reason IS NOT NULL").select(
+    marker = F.col("line") == 0
+    if native:  # read once into a column, then checked (a projection keeps it computed once)
+        raw = F.col("data").cast("string")
+        inputs = inputs.withColumn("record", columns.read(kind, raw, F))
+        clean, mine = columns.parsed(kind, F.col("record"), raw, F)
+        clean = clean & ~F.col("whole") & F.expr("is_valid_utf8(cast(data as string))")
+        checked = inputs.select("file_idx", "line", "whole", "key", "sha256",
+                                (clean & ~marker).alias("clean"),
+                                F.when(~clean & ~marker, F.col("data")).alias("data"), *mine)
+    else:
+        checked = inputs.select("file_idx", "line", "whole", "key", "sha256",
+                                F.lit(False).alias("clean"), "data",
+                                *(F.lit(None).cast(columns.column_type(s)).alias(s.column)
+                                  for s in FIELDS[kind]))
+    checked = checked.persist()
+    theirs = checked.where(~F.col("clean") & (F.col("data").isNotNull()
+                                              | F.col("key").isNotNull()))
+    theirs = theirs.select("file_idx", F.explode(fallback.udf(kind, F)(
+        "line", "whole", "data", "key")).alias("r")).select("file_idx", "r.*")
+    rows = checked.where("clean").select("file_idx", "line", *names).unionByName(
+        theirs.where("line > 0 AND reason IS NULL").select("file_idx", "line", *names))
+    rejects = theirs.where("reason IS NOT NULL").select(
         "file_idx", F.col("line").alias("line_number"), "raw", "reason", "reason_code")
-    hashes = out.where("line = 0").select("file_idx", "sha256")
-    return Parsed(rows, rejects, hashes, out)
+    hashes = checked.where(marker & F.col("sha256").isNotNull()).select(
+        "file_idx", "sha256").unionByName(theirs.where("line = 0").select("file_idx", "sha256"))
+    return Parsed(rows, rejects, hashes, checked)
