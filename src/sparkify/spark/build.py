@@ -145,14 +145,14 @@ def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous:
     read (they are small; who wins among them needs them all); of the log files, only those
     new or changed since `previous`, the others' events and rejects coming from it."""
     indexed = list(enumerate(files))
-    python = spark.conf.get("spark.sparkify.parse", "native") == "python"
+    mode = spark.conf.get("spark.sparkify.parse", reader.MODES[0])
     facts = spark.createDataFrame([(i, f.key, f.kind, f.size, f.mtime_ns, f.etag)
                                    for i, f in indexed], _FACTS)
     facts.createOrReplaceTempView("file_facts")
     songs = reader.parse(spark, "song", [(i, f) for i, f in indexed if f.kind == "song"],
-                         python)
+                         mode)
     logs = [reader.parse(spark, "log", [(i, f) for i, f in indexed if f.kind == "log" and (
-        previous is None or f.key in changed)], python)]
+        previous is None or f.key in changed)], mode)]
     if previous is not None:
         logs.append(_previous_logs(spark, facts, layout, previous, changed))
     songs.rows.createOrReplaceTempView("parsed_songs")

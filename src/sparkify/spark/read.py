@@ -76,13 +76,20 @@ def _lines(kind: str, contents: Any) -> Any:
 INPUTS = "file_idx int, line int, whole boolean, data binary, key string, sha256 string"
 
 
+MODES = ("native", "arrow", "python")
+
+
 def parse(spark: Any, kind: str, files: list[tuple[int, SourceFile]],
-          python: bool = False) -> Parsed:
-    """The rows, rejects and hashes of `files` (one kind). `python`: every file through the
-    validator by key (object stores; or to measure that path)."""
+          mode: str = "native") -> Parsed:
+    """The rows, rejects and hashes of `files` (one kind). `mode` (MODES): records checked
+    natively, only the others through the validator; every record through the validator
+    (files still read by Spark); every file read and validated in Python (object stores)."""
     from pyspark.sql import functions as F
 
-    if python or any(f.is_object for _, f in files) or not files:
+    if mode not in MODES:
+        raise SparkifyError(f"spark.sparkify.parse takes one of {', '.join(MODES)}, "
+                            f"not {mode!r}")
+    if mode == "python" or any(f.is_object for _, f in files) or not files:
         inputs = spark.createDataFrame(
             [(idx, 0, True, None, f.key, None) for idx, f in files], INPUTS)
         inputs = inputs.repartition(max(1, min(len(files), spark.sparkContext
@@ -90,7 +97,7 @@ def parse(spark: Any, kind: str, files: list[tuple[int, SourceFile]],
         return parse_inputs(kind, inputs, native=False)
     inputs = _lines(kind, _contents(spark, files)).withColumn(
         "key", F.lit(None).cast("string"))
-    return parse_inputs(kind, inputs)
+    return parse_inputs(kind, inputs, native=mode == "native")
 
 
 def parse_inputs(kind: str, inputs: Any, native: bool = True) -> Parsed:
@@ -111,7 +118,9 @@ def parse_inputs(kind: str, inputs: Any, native: bool = True) -> Parsed:
                                 F.when(~clean & ~marker, F.col("data")).alias("data"), *mine)
     else:
         checked = inputs.select("file_idx", "line", "whole", "key", "sha256",
-                                F.lit(False).alias("clean"), "data",
+                                F.lit(False).alias("clean"),
+                                F.when(~marker | F.col("key").isNotNull(), F.col("data"))
+                                .alias("data"),
                                 *(F.lit(None).cast(columns.column_type(s)).alias(s.column)
                                   for s in FIELDS[kind]))
     checked = checked.persist()
