@@ -64,6 +64,24 @@ def _closest_match(dialect: Dialect, args: list[str]) -> str:
     return f"abs({duration} - {length}), {song_id}"
 
 
+# the tables of the catalog and of the repaired names, as each engine's SQL names them
+_CATALOG_TABLES: dict[Dialect, tuple[str, str, str]] = {
+    "postgres": ("public.songs", "public.artists", "sparkify.names"),
+    "spark": ("songs", "artists", "names"),
+}
+
+
+def _repaired_catalog(dialect: Dialect, args: list[str]) -> str:
+    """repaired_catalog(): every catalog song with its title and artist name as people read
+    them (core/names.py), the rows a play's repaired names are matched against."""
+    songs, artists, names = _CATALOG_TABLES[dialect]
+    return ("SELECT so.song_id, so.artist_id, so.duration,"
+            " coalesce(nt.repaired, so.title) AS title, coalesce(na.repaired, a.name) AS artist"
+            f" FROM {songs} so JOIN {artists} a ON a.artist_id = so.artist_id"
+            f" LEFT JOIN {names} nt ON nt.verbatim = so.title"
+            f" LEFT JOIN {names} na ON na.verbatim = a.name")
+
+
 # each part of rules.TIME_PARTS in each dialect, of a UTC wall-clock time `{t}`
 _TIME_PART_SQL: dict[Dialect, dict[str, str]] = {
     "postgres": {"hour": "date_part('hour', {t})", "day": "date_part('day', {t})",
@@ -91,6 +109,7 @@ def _time_part(dialect: Dialect, args: list[str]) -> str:
 _MACROS: dict[str, Callable[[Dialect, list[str]], str]] = {
     "within_tolerance": _within_tolerance,
     "song_match": _song_match,
+    "repaired_catalog": _repaired_catalog,
     "closest_match": _closest_match,
     "ms_to_timestamp": _ms_to_timestamp,
     "time_parts": _time_parts,

@@ -11,12 +11,7 @@ WITH plays AS (
     LEFT JOIN names na ON na.verbatim = e.artist
     WHERE {{is_play(e.page)}} AND NOT e.duplicate
 ), catalog AS (
-    SELECT so.song_id, so.artist_id, so.duration, coalesce(nt.repaired, so.title) AS title,
-           coalesce(na.repaired, a.name) AS artist
-    FROM songs so
-    JOIN artists a ON a.artist_id = so.artist_id
-    LEFT JOIN names nt ON nt.verbatim = so.title
-    LEFT JOIN names na ON na.verbatim = a.name
+    {{repaired_catalog()}}
 ), matches AS (
     SELECT file_idx, line, song_id, artist_id
     FROM (

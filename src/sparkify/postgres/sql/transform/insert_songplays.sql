@@ -10,12 +10,7 @@
 -- names, a hash join on the small catalog side does not (1.5 times faster), hence the setting.
 SET LOCAL enable_mergejoin = off;
 WITH catalog AS (
-    SELECT so.song_id, so.artist_id, so.duration, coalesce(nt.repaired, so.title) AS title,
-           coalesce(na.repaired, a.name) AS artist
-    FROM public.songs so
-    JOIN public.artists a ON a.artist_id = so.artist_id
-    LEFT JOIN sparkify.names nt ON nt.verbatim = so.title
-    LEFT JOIN sparkify.names na ON na.verbatim = a.name
+    {{repaired_catalog()}}
 ), titled AS (                 -- the title as people read it, and its mis-encoded forms
     SELECT c.song_id, c.artist_id, c.duration, c.title AS spelled, c.artist FROM catalog c
     UNION ALL

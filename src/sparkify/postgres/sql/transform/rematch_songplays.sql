@@ -26,12 +26,7 @@ WITH batch_titles AS (
        OR p.artist_id IN (SELECT artist_id FROM staging.songs)
        OR p.songplay_id IN (SELECT songplay_id FROM unmatched_plays)
 ), catalog AS (
-    SELECT so.song_id, so.artist_id, so.duration, coalesce(nt.repaired, so.title) AS title,
-           coalesce(na.repaired, a.name) AS artist
-    FROM public.songs so
-    JOIN public.artists a ON a.artist_id = so.artist_id
-    LEFT JOIN sparkify.names nt ON nt.verbatim = so.title
-    LEFT JOIN sparkify.names na ON na.verbatim = a.name
+    {{repaired_catalog()}}
 ), best AS (
     SELECT DISTINCT ON (t.songplay_id) t.songplay_id, c.song_id, c.artist_id
     FROM touched t
