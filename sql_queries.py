@@ -6,7 +6,7 @@ a batch from the staging tables into the star), each with the ON CONFLICT clause
 key needs.
 """
 
-from sparkify.postgres.db import read_sql
+from sparkify.core.sqltext import read_sql
 from sparkify.postgres.schema import DROP_STATEMENTS, table_statements, view_statements
 
 # DROP TABLES (the statements of sparkify.core.tables, by what they drop)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from helpers import event, query, scalar, song, write_log, write_song
 
-from sparkify.postgres.db import connect, read_sql
+from sparkify.core.sqltext import read_sql
+from sparkify.postgres.db import connect
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,8 +7,9 @@ import psycopg
 import pytest
 from helpers import event, query, scalar, write_log
 
+from sparkify.core.sqltext import read_sql
 from sparkify.errors import SparkifyError
-from sparkify.postgres.db import connect, read_sql
+from sparkify.postgres.db import connect
 from sparkify.postgres.load import finish as finish_module
 from sparkify.postgres.load import pipeline as load_module
 from sparkify.postgres.load.pipeline import LoadOptions, load

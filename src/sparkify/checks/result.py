@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sparkify.postgres.db import read_sql
+from sparkify.core.sqltext import read_sql
 
 DEFAULT_MAX_REJECT_SHARE = 0.01
 

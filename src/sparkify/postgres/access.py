@@ -11,8 +11,9 @@ import psycopg
 from psycopg import sql
 
 from sparkify.config import Settings
+from sparkify.core.sqltext import read_sql
 from sparkify.errors import SparkifyError
-from sparkify.postgres.db import connect, database_name, one, read_sql
+from sparkify.postgres.db import connect, database_name, one
 
 
 def grant_read(settings: Settings, role: str) -> bool:

@@ -12,7 +12,6 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from sparkify.config import DEFAULT_DATABASE, Settings
-from sparkify.core.sqltext import read_sql  # noqa: F401  (re-exported for the engine)
 from sparkify.errors import SparkifyError
 from sparkify.postgres import liveness
 from sparkify.postgres.recovery import connect_waiting

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import psycopg
 
 from sparkify.config import Settings
+from sparkify.core.sqltext import read_sql
 from sparkify.core.tables import (
     SCHEMAS,
     STAGING_SCHEMAS,
@@ -19,7 +20,7 @@ from sparkify.core.tables import (
 )
 from sparkify.errors import SparkifyError
 from sparkify.postgres import access
-from sparkify.postgres.db import DatabaseMissing, connect, ensure_database, one, read_sql
+from sparkify.postgres.db import DatabaseMissing, connect, ensure_database, one
 
 # The loader stages a batch in one schema while it transforms the previous one from the other
 # (see stage.py). Both hold the same tables: the SQL names `staging`, and slot_sql() points a

@@ -15,7 +15,8 @@ import psycopg
 from psycopg import sql
 
 from sparkify.config import Settings
-from sparkify.postgres.db import connect, one, read_sql
+from sparkify.core.sqltext import read_sql
+from sparkify.postgres.db import connect, one
 
 ANALYTICS_INDEXES = "views/analytics_indexes"  # built after a bulk load, not row by row
 # Memory an index build may sort in, per connection, on the server: the analytics indexes,

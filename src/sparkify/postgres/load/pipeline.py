@@ -16,8 +16,9 @@ import psycopg
 
 from sparkify.config import Settings
 from sparkify.core.result import LoadResult
+from sparkify.core.sqltext import read_sql
 from sparkify.postgres import schema
-from sparkify.postgres.db import one, read_sql, skip_reference_triggers
+from sparkify.postgres.db import one, skip_reference_triggers
 from sparkify.postgres.load.finish import (
     analytics_indexes_missing,
     finish,

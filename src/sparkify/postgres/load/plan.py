@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-from sparkify.postgres.db import one, read_sql
+from sparkify.core.sqltext import read_sql
+from sparkify.postgres.db import one
 from sparkify.postgres.load.stage import Batch
 from sparkify.sources.files import Root, SourceFile, file_sha256, find_sources
 

@@ -13,9 +13,10 @@ import psycopg
 
 from sparkify.core.names import repair_all
 from sparkify.core.records import DUPLICATE_REASON, RejectCode
+from sparkify.core.sqltext import read_sql
 from sparkify.core.tables import STAGING_REJECT_COLUMNS
 from sparkify.errors import SparkifyError
-from sparkify.postgres.db import one, read_sql
+from sparkify.postgres.db import one
 from sparkify.postgres.load.stage import Batch
 from sparkify.postgres.schema import slot_sql
 from sparkify.sources.extract import read_lines
