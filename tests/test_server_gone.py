@@ -48,19 +48,25 @@ class Proxy:
         self.loop.run_forever()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:  # the server is down (restarting): refuse, as a path to it would
+            writer.transport.abort()
+            return
         self.writers |= {writer, up_writer}
         await asyncio.gather(self._pump(reader, up_writer), self._pump(up_reader, writer),
                              return_exceptions=True)
-        for end in (writer, up_writer):
-            end.close()
 
     async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while data := await reader.read(1 << 16):
-            await self.flowing.wait()  # stalled: hold the bytes, read no more
-            writer.write(data)
-            await writer.drain()
-        writer.close()
+        """Bytes one way until that side ends; its end, clean or a reset, ends the other side
+        too (the client waiting on a reply must hear the server went, whichever way it went)."""
+        try:
+            while data := await reader.read(1 << 16):
+                await self.flowing.wait()  # stalled: hold the bytes, read no more
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
 
     def _call(self, action) -> None:
         asyncio.run_coroutine_threadsafe(action(), self.loop).result(10)
