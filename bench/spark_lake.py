@@ -2,11 +2,15 @@
 
     python bench/spark_lake.py                 # K = 1, 10, 100 (make bench-spark)
     python bench/spark_lake.py --scales 1
+    python bench/spark_lake.py --scales 1000 --clusters ""   # no cluster runs
 
 For each K (data of `sparkify generate --scale K`, bench/cache/data, shared with bench/run.py):
 `sparkify load` into a fresh database of the embedded server; `sparkify lake build` in
 local[2]; the same on a standalone cluster of one worker, then of two (one core each, on
-loopback: tests/spark_cluster.py); and `sparkify lake publish` of the built lake. Every figure
+loopback: tests/spark_cluster.py); and `sparkify lake publish` of the built lake. Beside them
+(up to --python-max-k): the build with every file through the Python validator in Arrow
+batches (`--conf spark.sparkify.parse=python`), and a new day: a lake of every day but the last,
+then the last day's log files added and built again. Every figure
 is the whole command in its own process (a Spark one includes starting its JVM). Peak memory
 is the command's process tree: in local mode the driver, its JVM and the Python workers; on the
 cluster the driver side only (the executors are the workers' children), given apart as the
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -34,6 +39,7 @@ from harness.script import options, save  # noqa: E402
 from spark_cluster import StandaloneCluster  # noqa: E402 - tests/spark_cluster.py
 
 SECTION = "spark"
+NOT_BUILDS = ("facts", "load", "publish", "same_tables")
 
 
 def tree_rss(pids: list[int]) -> int:
@@ -48,12 +54,35 @@ def tree_rss(pids: list[int]) -> int:
     return total
 
 
-def lake_build(root: Path, lake: Path, master: str, env: dict[str, str]) -> dict:
+def lake_build(root: Path, lake: Path, master: str, env: dict[str, str],
+               conf: tuple[str, ...] = ()) -> dict:
+    extra = [arg for pair in conf for arg in ("--conf", pair)]
     m = run_measured(sparkify("lake", "build", str(root), str(lake), "--master", master,
-                              "--json"), env)
+                              "--json", *extra), env)
     result = m.json()
     return {"seconds": m.seconds, "peak_rss": m.peak_rss, "tables": result["tables"],
             "events": result["events"]["read"]}
+
+
+def new_day(root: Path, scratch: Path, env: dict[str, str]) -> dict:
+    """A lake of every day but the last (hard links: same sizes and times), then the last
+    day's log files added: the second build is the one measured."""
+    copy = scratch / f"{root.name}-days"
+    logs = sorted((root / "log_data").rglob("*.json"), key=lambda p: p.name)
+    last = logs[-1].name[:10]  # YYYY-MM-DD-events.json
+    late = [p for p in logs if p.name.startswith(last)]
+    for path in (p for p in root.rglob("*.json") if p not in late):
+        target = copy / path.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(path, target)
+    first = lake_build(copy, scratch / f"{root.name}-days-lake", "local[2]", env)
+    for path in late:
+        target = copy / path.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(path, target)
+    added = lake_build(copy, scratch / f"{root.name}-days-lake", "local[2]", env)
+    shutil.rmtree(copy, ignore_errors=True)
+    return {**added, "files": len(late), "before": first}
 
 
 def bench_spark(args: argparse.Namespace) -> dict:
@@ -75,7 +104,13 @@ def bench_spark(args: argparse.Namespace) -> dict:
         env = dict(bench.env(database), PYSPARK_PYTHON=sys.executable)
         log(f"K={scale}: lake build local[2]")
         row["local[2]"] = lake_build(root, scratch / f"k{scale}-local", "local[2]", env)
-        for workers in (1, 2):
+        if scale <= args.python_max_k:
+            log(f"K={scale}: lake build local[2], every record through the Python validator")
+            row["python"] = lake_build(root, scratch / f"k{scale}-python", "local[2]", env,
+                                       ("spark.sparkify.parse=python",))
+            log(f"K={scale}: a new day added")
+            row["new day"] = new_day(root, scratch, env)
+        for workers in args.clusters:
             log(f"K={scale}: lake build on a cluster of {workers}")
             with StandaloneCluster(workers=workers) as cluster:
                 cluster_env = dict(env, **{k: v for k, v in cluster.env().items()
@@ -91,13 +126,84 @@ def bench_spark(args: argparse.Namespace) -> dict:
         published = m.json()
         row["publish"] = {"seconds": m.seconds, "peak_rss": m.peak_rss,
                           "tables": published["tables"]}
-        row["same_tables"] = (published["tables"] == loaded["tables"]
-                              and all(row[k]["tables"] == loaded["tables"]
-                                      for k in ("local[2]", "cluster 1", "cluster 2")))
+        row["same_tables"] = (published["tables"] == loaded["tables"] and all(
+            row[k]["tables"] == loaded["tables"] for k in row if k not in NOT_BUILDS))
         bench.drop(database)
         runs[scale] = row
     return {"runs": runs, "loadavg": loadavg, "machine": machine_facts(bench),
             "command": " ".join(["python bench/spark_lake.py", *args.argv])}
+
+
+LABELS = (("load", "sparkify load (embedded PostgreSQL)"),
+          ("local[2]", "lake build, local[2]"),
+          ("python", "lake build, local[2], every record through Python (Arrow)"),
+          ("new day", "lake build, local[2], one new day on the lake of the others"),
+          ("cluster 1", "lake build, cluster of 1 worker"),
+          ("cluster 2", "lake build, cluster of 2 workers"),
+          ("publish", "lake publish (into embedded PostgreSQL)"))
+
+
+def _table(result: dict) -> list[str]:
+    lines = ["| K | events | command | seconds | events/s | vs load | peak RSS |",
+             "|---:|---:|---|---:|---:|---:|---:|"]
+    for scale, row in result["runs"].items():
+        events, base = row["local[2]"]["events"], row["load"]["seconds"]
+        for name, label in LABELS:
+            if name not in row:
+                continue
+            r = row[name]
+            memory = f"{r['peak_rss'] / 2**20:,.0f} MB"
+            if "workers_rss" in r:
+                memory += f" (+ workers {r['workers_rss'] / 2**20:,.0f} MB at the end)"
+            counted = r.get("events", events)
+            rate = f"{counted / r['seconds']:,.0f}" if name != "publish" else ""
+            if name == "new day":
+                label += f" ({r['files']} files, {counted:,} events)"
+            lines.append(f"| {scale} | {events:,} | {label} | {r['seconds']:.1f} | {rate} "
+                         f"| {r['seconds'] / base:.2f}x | {memory} |")
+    return lines
+
+
+def _targets(runs: dict) -> list[str]:
+    """Issue 21's targets, each from this run's figures."""
+    notes = []
+    for scale, row in runs.items():
+        ratio = row["local[2]"]["seconds"] / row["load"]["seconds"]
+        notes.append(f"K={scale}: lake build local[2] takes {ratio:.2f}x `sparkify load`")
+        if "new day" in row:
+            share = row["new day"]["seconds"] / row["local[2]"]["seconds"]
+            notes.append(f"K={scale}: a new day ({row['new day']['files']} log files) takes "
+                         f"{share:.0%} of a full build")
+        if "python" in row:
+            slower = row["python"]["seconds"] / row["local[2]"]["seconds"]
+            notes.append(f"K={scale}: every record through the Python validator in Arrow "
+                         f"batches takes {slower:.2f}x the native path")
+        if "cluster 1" in row and "cluster 2" in row:
+            one, two = row["cluster 1"]["seconds"], row["cluster 2"]["seconds"]
+            notes.append(f"K={scale}: two workers take {two / one:.2f}x the time of one")
+        notes.append(f"K={scale}: tables equal to `sparkify load`'s: "
+                     f"{'yes' if row['same_tables'] else 'NO'}")
+    if "1" in map(str, runs):
+        notes.append(f"K=1: the whole `lake build` command, JVM start included, "
+                     f"{runs[next(k for k in runs if str(k) == '1')]['local[2]']['seconds']:.1f} s")
+    scales = sorted(runs, key=int)
+    if len(scales) > 1:
+        big, small = runs[scales[-1]]["local[2]"], runs[scales[-2]]["local[2]"]
+        rate, before = big["events"] / big["seconds"], small["events"] / small["seconds"]
+        notes.append(f"K={scales[-1]} builds {rate:,.0f} events/s, {rate / before:.2f}x "
+                     f"the rate of K={scales[-2]}; peak RSS {big['peak_rss'] / 2**30:.2f} GB")
+    largest = runs[scales[-1]]
+    if "cluster 1" in largest:
+        per_core = largest["local[2]"]["events"] / largest["cluster 1"]["seconds"]
+        loader = largest["local[2]"]["events"] / largest["load"]["seconds"]
+        notes.append(
+            f"One executor core (the cluster of one worker) builds {per_core:,.0f} events/s end "
+            f"to end at K={scales[-1]}; the loader {loader:,.0f} events/s on two cores. If a "
+            f"build scaled linearly with cores (it will not quite: the driver, the JVM start "
+            f"and the shuffles do not shrink), about {loader / per_core:.1f} executor cores "
+            f"would match one loader process; publishing into one PostgreSQL still takes "
+            f"{largest['publish']['seconds'] / largest['load']['seconds']:.1f}x a direct load")
+    return notes
 
 
 def render(result: dict) -> str:
@@ -106,53 +212,27 @@ def render(result: dict) -> str:
              f"## The Spark engine beside `sparkify load` (`{result['command']}`)", "",
              (f"{machine['date']}, commit {machine['commit']}"
               f"{' (loader modified)' if machine['loader_dirty'] else ''}, {machine['cores']} "
-              f"cores ({machine['cpu']}), load average {result['loadavg']} before the run. "
+              f"cores ({machine['cpu']}), load average {result['loadavg']} before the run "
+              f"(other agents share these cores: compare ratios within the run). "
               "Each figure is one whole command in its own process (a Spark one includes "
-              "starting its JVM, about 6–10 s); the clusters are standalone, on loopback, "
+              "starting its JVM); the clusters are standalone, on loopback, "
               "workers of one core and 1 GB each, on the same two cores as everything else."),
-             "", "| K | events | command | seconds | events/s | vs load | peak RSS |",
-             "|---:|---:|---|---:|---:|---:|---:|"]
-    notes = []
-    for scale, row in result["runs"].items():
-        events = row["local[2]"]["events"]
-        base = row["load"]["seconds"]
-        for name, label in (("load", "sparkify load (embedded PostgreSQL)"),
-                            ("local[2]", "lake build, local[2]"),
-                            ("cluster 1", "lake build, cluster of 1 worker"),
-                            ("cluster 2", "lake build, cluster of 2 workers"),
-                            ("publish", "lake publish (into embedded PostgreSQL)")):
-            r = row[name]
-            memory = f"{r['peak_rss'] / 2**20:,.0f} MB"
-            if "workers_rss" in r:
-                memory += f" (+ workers {r['workers_rss'] / 2**20:,.0f} MB at the end)"
-            rate = f"{events / r['seconds']:,.0f}" if name != "publish" else ""
-            lines.append(f"| {scale} | {events:,} | {label} | {r['seconds']:.1f} | {rate} "
-                         f"| {r['seconds'] / base:.1f}x | {memory} |")
-        one, two = row["cluster 1"]["seconds"], row["cluster 2"]["seconds"]
-        notes.append(f"K={scale}: two workers take {two / one:.2f}x the time of one "
-                     f"(speed-up {one / two:.2f}); tables equal to `sparkify load`'s: "
-                     f"{'yes' if row['same_tables'] else 'NO'}")
-    largest = result["runs"][max(result["runs"], key=int)]
-    per_core = largest["local[2]"]["events"] / largest["cluster 1"]["seconds"]
-    loader = largest["local[2]"]["events"] / largest["load"]["seconds"]
-    publish_share = largest["publish"]["seconds"] / largest["load"]["seconds"]
-    notes.append(
-        f"Where Spark would win, from the largest K: one executor core (the cluster of one "
-        f"worker) builds {per_core:,.0f} events/s end to end, the PostgreSQL loader takes "
-        f"{loader:,.0f} events/s on the machine's two cores. The second worker here shares "
-        f"those two cores with the driver and the first, so its speed-up says nothing of more "
-        f"machines; if a build scaled linearly with added cores, about "
-        f"{loader / per_core:.0f} executor cores would match the loader. And publishing into "
-        f"one PostgreSQL takes {publish_share:.1f}x a direct load by itself: into one server, "
-        f"the direct loader stays ahead however many cores build the lake. Spark pays where "
-        f"the lake is the product (its readers query Parquet), or where the raw data is too "
-        f"large to parse on one machine in the time there is")
-    lines += ["", *[f"- {note}." for note in notes], f"<!-- bench:{SECTION}:end -->", ""]
+             "", *_table(result), "", *[f"- {note}." for note in _targets(result["runs"])],
+             f"<!-- bench:{SECTION}:end -->", ""]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = options(__doc__, SECTION, "1,10,100", argv=argv)
+    extra = argparse.ArgumentParser(add_help=False)
+    extra.add_argument("--clusters", default="1,2",
+                       help="workers of the cluster runs (default 1,2; \"\" for none)")
+    extra.add_argument("--python-max-k", type=int, default=100,
+                       help="largest K of the Python-path and new-day runs (default 100)")
+    known, rest = extra.parse_known_args(argv if argv is not None else sys.argv[1:])
+    args = options(__doc__, SECTION, "1,10,100", argv=rest)
+    args.clusters = [int(n) for n in known.clusters.split(",") if n.strip()]
+    args.python_max_k = known.python_max_k
+    args.argv = argv if argv is not None else sys.argv[1:]
     result = bench_spark(args)
     save(args, SECTION, result, render)
     return 0 if all(row["same_tables"] for row in result["runs"].values()) else 1

@@ -32,7 +32,7 @@ def main() -> None:
                 _, sample, root, first, last = step
                 copy_sample(Path(sample), Path(root), range(first, last + 1))
     finally:
-        spark.stop()
+        session.stop(spark)
     print(json.dumps(results))
 
 

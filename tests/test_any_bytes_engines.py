@@ -47,7 +47,7 @@ EXPECTED_CODES = {"not_json", "not_object", "missing_field", "null_field", "wron
 def spark():
     started = session.start("local[2]", FAST_START)
     yield started
-    started.stop()
+    session.stop(started)
 
 
 def generated_roots(count: int) -> list[dict[str, bytes]]:

@@ -73,7 +73,7 @@ def test_a_build_into_a_full_lake_ends_in_one_line_and_leaves_the_lake_as_it_was
         clean_lake = tmp_path / "clean"
         clean = build(spark, root, str(clean_lake))
     finally:
-        spark.stop()
+        session.stop(spark)
     assert then.built and (then.files_loaded, then.files_skipped) == (10, 91)
     for table in LAKE_TABLES:
         assert lake_rows(lake, then.version, table) == lake_rows(

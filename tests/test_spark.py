@@ -36,7 +36,7 @@ pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
 def spark():
     started = session.start("local[2]", FAST_START)
     yield started
-    started.stop()
+    session.stop(started)
 
 
 @pytest.fixture(scope="module")
@@ -185,12 +185,45 @@ def adversarial_root(root: Path) -> None:
                      .encode() + b"\r\n\xff\xfe bad bytes\r\n")
 
 
+def json_level_root(root: Path) -> None:
+    """Records Spark's JSON reader takes otherwise than orjson: each must come out as the
+    loader makes it (a row, or a reject with its code, reason, line and raw text)."""
+    base, plain = 1541105830796, json.dumps(event(ts=1541105830796, userId="9"))
+    write_song(root, "C/pretty.json", json.dumps(song(song_id="S12", artist_id="AR12",
+                                                      title="Pretty", duration=99.0), indent=2))
+    write_song(root, "C/pretty broken.json", '{\n  "song_id": "S8",\n  "title": \n')
+    write_song(root, "C/dup keys%+.json", json.dumps(song(song_id="S6", artist_id="AR6"))
+               [:-1] + ', "song_id": "S7"}')
+    write_song(root, "C/big.json", json.dumps(song(song_id="S10", year=10**30)))
+    (root / "song_data" / "C" / "crlf.json").write_bytes(
+        b"\xef\xbb\xbf\r\n" + json.dumps(song(song_id="S11", artist_id="AR11")).encode()
+        + b"\r\n\r\n")
+    lines = [
+        plain[:-1] + ', "level": "paid"}',  # duplicate keys: the last wins in both
+        plain[:-1] + ', "sessionId": "x"}',
+        plain.replace('"ts": 1541105830796', '"ts": 99999999999999999999999'),
+        json.dumps(event(ts=base + 1, length=1e300 * 10)),  # Infinity, not JSON
+        plain.replace('"length": 200.5', '"length": 1e400'),
+        plain + ' {"a": 1}', plain + "}", "{'ts': 1}",
+        json.dumps(event(ts=base + 2, page=5)), json.dumps(event(ts=base + 3, firstName=12)),
+        json.dumps(event(ts=base + 4, length="200.5")),
+        plain.replace('"page"', '"p\\u0061ge"'),  # an escaped key
+        json.dumps(event(ts=base + 5, song="caf\u00e9 \ud800")),
+        json.dumps(event(ts=base + 6, sessionId=5.0, userId=11, registration=1540919166796,
+                         itemInSession=3)),
+    ]
+    data = b"\r\n".join(line.encode() for line in lines) + b'\r\r\n\x0c\n{"ts": "x\x00y"}\n'
+    (root / "log_data" / "2018" / "11" / "d json+%.json").write_bytes(data)
+    write_log(root, "2018/11/e.json", [json.dumps(event(ts=base + 7, userId="12"))])
+
+
 @pytest.fixture(scope="module")
 def adversarial_lake(spark, tmp_path_factory):
     """adversarial_root built in local mode: (root, lake, result)."""
     base = tmp_path_factory.mktemp("adversarial")
     root, lake = base / "root", base / "lake"
     adversarial_root(root)
+    json_level_root(root)
     return root, lake, build(spark, root, str(lake))
 
 
@@ -206,6 +239,18 @@ def test_every_kind_of_bad_record_and_tie_as_sparkify_load(adversarial_lake, set
     reasons = {row[0] for row in query(settings, "SELECT reason_code FROM sparkify.rejects")}
     assert {"not_json", "not_object", "missing_field", "wrong_type", "out_of_range",
             "nul_character", "empty_id", "play_without_user", "duplicate"} <= reasons
+
+
+def test_a_generated_k10_root_as_sparkify_load(spark, tmp_path, settings, second):
+    """Ten times the sample's size, generated (`sparkify generate --scale 10`): built in
+    local[2] and published, it is the warehouse `sparkify load` makes of it."""
+    root = tmp_path / "k10"
+    api.generate(root, scale=10, seed=7)
+    built = build(spark, root, str(tmp_path / "lake"))
+    publish(settings, str(tmp_path / "lake"))
+    loaded = load(second, root, notify=lambda message: None)
+    assert built.tables == loaded.tables and built.events == loaded.events
+    assert_same_warehouse(settings, second)
 
 
 def test_a_two_worker_standalone_cluster_builds_what_local_mode_builds(

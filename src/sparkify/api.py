@@ -339,7 +339,7 @@ def lake_build(root: str, lake: str, *, master: str | None = None,
         raise
     finally:
         for spark in started:
-            spark.stop()
+            session.stop(spark)
 
 
 @_one_line

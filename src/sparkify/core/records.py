@@ -15,13 +15,19 @@ from typing import Any, Protocol
 
 import orjson
 
+# the fields, their types and limits: core/fields.py (the limits re-exported for callers here)
+from sparkify.core.fields import (
+    EVENT_FIELDS,
+    INT32_MAX,
+    LENGTH_MAX,
+    SONG_FIELDS,
+    TS_MAX,
+    Field,
+    Kind,
+    Need,
+)
 from sparkify.core.rules import PLAY_PAGE, is_play
 
-# -- limits of the source fields --------------------------------------------------------------
-
-INT32_MAX = 2**31 - 1
-TS_MAX = 4_102_444_800_000  # 2100-01-01 in ms: later (or negative) times are taken as corrupt
-LENGTH_MAX = 1_000_000.0  # seconds; a song of more than eleven days is corrupt
 BOM = b"\xef\xbb\xbf"
 
 # -- rejects ----------------------------------------------------------------------------------
@@ -221,33 +227,40 @@ EVENT_COLUMNS = ("file_idx", "line", "ts", "user_id", "session_id", "item_in_ses
 PAGE_COLUMN = EVENT_COLUMNS.index("page")
 
 
+def _checked(obj: dict[str, Any], fields: tuple[Field, ...]) -> dict[str, Any]:
+    """Each declared field's value, checked in declaration order, or Invalid for the first
+    fault. A play (decided by the page) needs the fields declared Need.PLAY and a user."""
+    values: dict[str, Any] = {}
+    play = False
+    pending: list[Field] = []  # ids that must not be empty, checked before the next field
+    for spec in fields:
+        if pending and not spec.nonempty:
+            for empty in (p for p in pending if not values[p.column]):
+                raise Invalid(RejectCode.EMPTY_ID, f"field {empty.key!r} is empty")
+            pending = []
+        required = spec.need is Need.ALWAYS or (spec.need is Need.PLAY and play)
+        if spec.kind is Kind.TEXT:
+            value: Any = _text(obj, spec.key, required)
+        elif spec.kind is Kind.INTEGER:
+            value = _integer(obj, spec.key, int(spec.low or 0), int(spec.high or 0))
+        elif spec.kind is Kind.NUMBER:
+            value = _number(obj, spec.key, spec.low or 0.0, spec.high or 0.0, required)
+        else:
+            value = _user_id(obj)
+        values[spec.column] = value
+        if spec.nonempty:
+            pending.append(spec)
+        if spec.column == "page":
+            play = is_play(value)
+            if play and values.get("user_id") is None:
+                raise Invalid(RejectCode.PLAY_WITHOUT_USER, f"{PLAY_PAGE} event without a userId")
+    return values
+
+
 def event_row(obj: dict[str, Any], file_idx: int, line: int) -> tuple[Any, ...]:
     """The row of one log event (EVENT_COLUMNS), or Invalid with the reason."""
-    ts = _integer(obj, "ts", 0, TS_MAX)
-    user_id = _user_id(obj)
-    session_id = _integer(obj, "sessionId", 0, INT32_MAX)
-    item = _integer(obj, "itemInSession", 0, INT32_MAX)
-    page = _text(obj, "page", True)
-    play = is_play(page)
-    if play and user_id is None:
-        raise Invalid(RejectCode.PLAY_WITHOUT_USER, f"{PLAY_PAGE} event without a userId")
-    song = _text(obj, "song", play)
-    artist = _text(obj, "artist", play)
-    length = _number(obj, "length", 0.0, LENGTH_MAX, play)
-    return (
-        file_idx, line, ts, user_id, session_id, item, page,
-        _text(obj, "method", True),
-        _integer(obj, "status", 100, 599),
-        _text(obj, "auth", True),
-        _text(obj, "level", True),
-        _text(obj, "firstName", False),
-        _text(obj, "lastName", False),
-        _text(obj, "gender", False),
-        _text(obj, "location", False),
-        _text(obj, "userAgent", False),
-        _number(obj, "registration", 0.0, float(TS_MAX), False),
-        song, artist, length,
-    )
+    values = _checked(obj, EVENT_FIELDS)
+    return (file_idx, line, *(values[column] for column in EVENT_COLUMNS[2:]))
 
 
 def _optional_text(value: object) -> bool:
@@ -292,23 +305,8 @@ def event_row_fast(obj: dict[str, Any], file_idx: int, line: int) -> tuple[Any, 
 
 def song_row(obj: dict[str, Any], file_idx: int, line: int) -> tuple[Any, ...]:
     """The row of one song record (SONG_COLUMNS), or Invalid with the reason."""
-    song_id = _text(obj, "song_id", True)
-    artist_id = _text(obj, "artist_id", True)
-    if not song_id:
-        raise Invalid(RejectCode.EMPTY_ID, "field 'song_id' is empty")
-    if not artist_id:
-        raise Invalid(RejectCode.EMPTY_ID, "field 'artist_id' is empty")
-    return (
-        file_idx, line, song_id,
-        _text(obj, "title", True),
-        artist_id,
-        _text(obj, "artist_name", True),
-        _text(obj, "artist_location", False),
-        _number(obj, "artist_latitude", -90.0, 90.0, False),
-        _number(obj, "artist_longitude", -180.0, 180.0, False),
-        _number(obj, "duration", 0.0, LENGTH_MAX, True),
-        _integer(obj, "year", 0, 9999),
-    )
+    values = _checked(obj, SONG_FIELDS)
+    return (file_idx, line, *(values[column] for column in SONG_COLUMNS[2:]))
 
 
 # -- one file's records -----------------------------------------------------------------------

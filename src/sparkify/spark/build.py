@@ -11,38 +11,30 @@ as it was.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sparkify.core.records import (
-    DUPLICATE_REASON,
-    EVENT_COLUMNS,
-    SONG_COLUMNS,
-    FileStats,
-    RejectCode,
-)
+from sparkify.core.fields import EVENT_FIELDS
+from sparkify.core.records import DUPLICATE_REASON, RejectCode
 from sparkify.core.result import LoadResult
 from sparkify.core.sqltext import read_sql
 from sparkify.core.tables import LAKE_PARTITIONS
 from sparkify.errors import SparkifyError
-from sparkify.sources.extract import parse_file, read_lines
+from sparkify.sources.extract import read_lines
 from sparkify.sources.files import Root, SourceFile, describe_root, discover, find_sources
 from sparkify.spark import lake as lake_mod
 from sparkify.spark import names as spark_names
+from sparkify.spark import read as reader
+from sparkify.spark.columns import column_type
 
 Notify = Callable[[str], None]
 
-# Spark types of the parsed rows, column by column as records.SONG_COLUMNS / EVENT_COLUMNS.
-_SONG_TYPES = ("int", "int", "string", "string", "string", "string", "string", "double",
-               "double", "double", "int")
-_EVENT_TYPES = ("int", "int", "bigint", "int", "int", "int", "string", "string", "int",
-                "string", "string", "string", "string", "string", "string", "string", "double",
-                "string", "string", "double")
-_FILE_COLUMNS = (("file_idx", "int"), ("records_read", "int"), ("rejected", "int"),
-                 ("song_plays", "int"), ("other_pages", "int"), ("sha256", "string"))
+_FACTS = ("file_idx int, path string, kind string, size_bytes bigint, mtime_ns bigint, "
+          "etag string")
 _REJECT_COLUMNS = (("file_idx", "int"), ("line_number", "int"), ("raw", "string"),
                    ("reason", "string"), ("reason_code", "string"))
+SHUFFLE_BYTES = 64 << 20  # input bytes per shuffle partition (AQE merges smaller ones)
 # The tables a build computes, in order: each is the view of the sql/spark/ file of its name.
 # Those read by later steps are computed once and kept.
 REUSED = ("events_all", "songs", "artists", "songplays", "manifest")
@@ -52,10 +44,6 @@ STEPS = ("events_all", "songs", "artists", "users", "songplays", "events", "time
 
 def _ddl(columns: tuple[tuple[str, str], ...]) -> str:
     return ", ".join(f"{name} {kind}" for name, kind in columns)
-
-
-SONG_SCHEMA = _ddl(tuple(zip(SONG_COLUMNS, _SONG_TYPES, strict=True)))
-EVENT_SCHEMA = _ddl(tuple(zip(EVENT_COLUMNS, _EVENT_TYPES, strict=True)))
 
 
 @dataclass
@@ -70,20 +58,6 @@ class BuildResult(LoadResult):
     def to_dict(self) -> dict:
         return {**super().to_dict(), "lake": self.lake, "version": self.version,
                 "built": self.built, "partitions": self.partitions}
-
-
-def parse_partition(files: Iterator[tuple]) -> Iterator[tuple]:
-    """On a worker: each file's rows, tagged ("song" | "event" | "reject" | "file", row)."""
-    for file_idx, key, kind, size, mtime_ns, etag in files:
-        source = SourceFile(key, kind, size, mtime_ns, etag)
-        stats = FileStats()
-        tag = "song" if kind == "song" else "event"
-        for row in parse_file(source, file_idx, stats):
-            yield tag, row
-        for line, raw, reason, code in stats.rejects:
-            yield "reject", (file_idx, line, raw, reason, code)
-        yield "file", (file_idx, stats.read, stats.rejected, stats.song_plays,
-                       stats.other_pages, stats.sha256)
 
 
 def build(spark: Any, root: Root, lake: str, notify: Notify | None = None) -> BuildResult:
@@ -121,8 +95,9 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     result.files_skipped = len(files) - result.files_loaded
     if callable(spark):
         spark = spark()
-    notify(f"parsing {len(files):,} files")
-    views = _parse(spark, files)
+    _size_shuffles(spark, files)
+    notify(f"parsing {result.files_loaded:,} files")
+    views = _parse(spark, files, layout, previous, changed)
     spark_names.register(spark)  # the view `names`, which songplays and users join
     cached = []
     for step in STEPS:
@@ -147,36 +122,81 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
         notify(f"writing {table}")
         write(table)
     layout.make_current(version)
-    for frame in (views, *cached):
+    _totals(spark, result, None if previous is None else changed)  # while manifest is cached
+    for frame in (*views, *cached):
         frame.unpersist()
-    _totals(spark, result, None if previous is None else changed)
     result.version, result.built = version, True
     result.tables = layout.counts(version)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _parse(spark: Any, files: list[SourceFile]) -> Any:
-    """The parsed rows as the views parsed_songs, parsed_events, parse_rejects and files."""
-    jobs = [(idx, f.key, f.kind, f.size, f.mtime_ns, f.etag) for idx, f in enumerate(files)]
-    slices = max(1, min(len(jobs), spark.sparkContext.defaultParallelism * 4))
-    tagged = spark.sparkContext.parallelize(jobs, slices).mapPartitions(parse_partition)
-    tagged = tagged.persist()
+def _size_shuffles(spark: Any, files: list[SourceFile]) -> None:
+    """Shuffle partitions from the input's size (Spark's 200 is for many machines), unless
+    set (--conf, spark-defaults.conf)."""
+    if spark.sparkContext.getConf().contains("spark.sql.shuffle.partitions"):
+        return
+    parallelism = spark.sparkContext.defaultParallelism
+    wanted = max(parallelism, -(-sum(f.size for f in files) // SHUFFLE_BYTES))
+    spark.conf.set("spark.sql.shuffle.partitions", str(wanted))
 
-    def rows(tag: str) -> Any:
-        return tagged.filter(lambda item: item[0] == tag).map(lambda item: item[1])
 
-    spark.createDataFrame(rows("song"), SONG_SCHEMA).createOrReplaceTempView("parsed_songs")
-    spark.createDataFrame(rows("event"), EVENT_SCHEMA).createOrReplaceTempView("parsed_events")
-    spark.createDataFrame(rows("reject"), _ddl(_REJECT_COLUMNS)).createOrReplaceTempView(
-        "parse_rejects")
-    stats = spark.createDataFrame(rows("file"), _ddl(_FILE_COLUMNS))
-    facts = spark.createDataFrame(
-        [(idx, f.key, f.kind, f.size, f.mtime_ns, f.etag) for idx, f in enumerate(files)],
-        "file_idx int, path string, kind string, size_bytes bigint, mtime_ns bigint, "
-        "etag string")
-    facts.join(stats, "file_idx").createOrReplaceTempView("files")
-    return tagged
+def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous: str | None,
+           changed: set[str]) -> list[Any]:
+    """The views parsed_songs, parsed_events, parse_rejects and files. Every song file is
+    read (they are small; who wins among them needs them all); of the log files, only those
+    new or changed since `previous`, the others' events and rejects coming from it."""
+    indexed = list(enumerate(files))
+    mode = spark.conf.get("spark.sparkify.parse", reader.MODES[0])
+    facts = spark.createDataFrame([(i, f.key, f.kind, f.size, f.mtime_ns, f.etag)
+                                   for i, f in indexed], _FACTS)
+    facts.createOrReplaceTempView("file_facts")
+    songs = reader.parse(spark, "song", [(i, f) for i, f in indexed if f.kind == "song"],
+                         mode)
+    logs = [reader.parse(spark, "log", [(i, f) for i, f in indexed if f.kind == "log" and (
+        previous is None or f.key in changed)], mode)]
+    if previous is not None:
+        logs.append(_previous_logs(spark, facts, layout, previous, changed))
+    songs.rows.createOrReplaceTempView("parsed_songs")
+    events, rejects, hashes = logs[0].rows, songs.rejects, songs.hashes
+    for part in logs[1:]:
+        events = events.unionByName(part.rows)
+    for part in logs:
+        rejects, hashes = rejects.unionByName(part.rejects), hashes.unionByName(part.hashes)
+    events.createOrReplaceTempView("parsed_events")
+    rejects.createOrReplaceTempView("parse_rejects")
+    hashes.createOrReplaceTempView("file_hashes")
+    spark.sql(read_sql("files", "spark")).createOrReplaceTempView("files")
+    return [frame for part in (songs, *logs) for frame in part.cached]
+
+
+def _previous_logs(spark: Any, facts: Any, layout: lake_mod.Lake, previous: str,
+                   changed: set[str]) -> reader.Parsed:
+    """What the previous version holds of the log files not changed since: their events, the
+    duplicates among them (read again from their raw text, as they may be kept now), their
+    rejects and hashes."""
+    from pyspark.sql import functions as F
+
+    kept = facts.where((F.col("kind") == "log") & ~F.col("path").isin(sorted(changed)))
+    kept = kept.select("file_idx", "path")
+    events = layout.read(spark, previous, "events").withColumnRenamed(
+        "source_path", "path").join(F.broadcast(kept), "path")
+    values = {"ts": F.expr("unix_millis(event_time)")}
+    rows = events.select("file_idx", F.col("source_line").cast("int").alias("line"), *(
+        values.get(s.column, F.col(s.column)).cast(column_type(s)).alias(s.column)
+        for s in EVENT_FIELDS))
+    old = layout.read(spark, previous, "rejects").join(F.broadcast(kept), "path")
+    replays = old.where(F.col("reason_code") == RejectCode.DUPLICATE.value).select(
+        "file_idx", F.col("line_number").alias("line"), F.lit(False).alias("whole"),
+        F.col("raw").cast("binary").alias("data"), F.lit(None).cast("string").alias("key"),
+        F.lit(None).cast("string").alias("sha256"))
+    again = reader.parse_inputs("log", replays)
+    refused = old.where(F.col("reason_code") != RejectCode.DUPLICATE.value).select(
+        "file_idx", "line_number", "raw", "reason", "reason_code")
+    hashes = layout.read(spark, previous, "manifest").join(F.broadcast(kept), "path").select(
+        "file_idx", "sha256")
+    return reader.Parsed(rows.unionByName(again.rows), refused.unionByName(again.rejects),
+                         hashes, again.cached)
 
 
 def _rejects(spark: Any, files: list[SourceFile]) -> Any:

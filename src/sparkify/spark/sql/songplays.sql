@@ -2,7 +2,8 @@
 -- its title and artist name whose duration is within the match tolerance of its length, the
 -- closest first (rules.MATCH_TOLERANCE and its tie-break), as insert_songplays.sql. Titles and
 -- names are compared as repaired (the view `names`, spark/names.py), and the play carries its
--- repaired title and artist name beside the text as received.
+-- repaired title and artist name beside the text as received. The catalog is small beside the
+-- plays: sent whole to each task, so the join moves no plays.
 WITH plays AS (
     SELECT e.*, coalesce(nt.repaired, e.song) AS song_title_repaired,
            coalesce(na.repaired, e.artist) AS artist_name_repaired
@@ -15,7 +16,7 @@ WITH plays AS (
 ), matches AS (
     SELECT file_idx, line, song_id, artist_id
     FROM (
-        SELECT p.file_idx, p.line, c.song_id, c.artist_id,
+        SELECT /*+ BROADCAST(c) */ p.file_idx, p.line, c.song_id, c.artist_id,
                row_number() OVER (PARTITION BY p.file_idx, p.line
                                   ORDER BY {{closest_match(c.duration, p.length, c.song_id)}})
                    AS rank

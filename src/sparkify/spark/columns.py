@@ -1,0 +1,105 @@
+"""The declared fields (core/fields.py) rendered as Spark: a from_json schema, the test that a
+record is certainly valid, and its row's columns.
+
+Spark's JSON reader is not orjson: it ignores what follows the first value, turns a number in a
+string field into text, takes the last of duplicate keys, accepts escapes orjson refuses. So a
+record counts as `clean` here only when Spark's reading of it is certainly the validator's:
+one JSON object and nothing after it (read as a one-element array), no `\\u` escape (NUL,
+lone surrogates, escaped keys), no declared key holding a value of the wrong JSON kind, every
+field present, typed and in range as declared. Every other record goes to the validator itself
+(spark/fallback.py), which gives the loader's row or reject; so a rule lives in fields.py and
+records.py only, and no reason text is written twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sparkify.core.fields import FIELDS, Field, Kind, Need
+from sparkify.core.rules import PLAY_PAGE
+
+# orjson refuses single quotes, NaN and Infinity; Spark's reader takes the first by default
+JSON_OPTIONS = {"allowSingleQuotes": "false", "allowNonNumericNumbers": "false",
+                "mode": "PERMISSIVE"}
+_WS = "[ \\t\\r\\n]*"  # JSON whitespace, as a Java regex
+
+
+def column_type(spec: Field) -> str:
+    """The Spark type of a field's column in the parsed rows."""
+    if spec.kind is Kind.INTEGER:
+        return "bigint" if spec.wide else "int"
+    return {Kind.TEXT: "string", Kind.NUMBER: "double", Kind.USER_ID: "int"}[spec.kind]
+
+
+def _read_type(spec: Field) -> str:
+    """The type from_json reads a field as (a user id is text: digits or "")."""
+    return {Kind.TEXT: "string", Kind.USER_ID: "string", Kind.INTEGER: "bigint",
+            Kind.NUMBER: "double"}[spec.kind]
+
+
+def row_schema(kind: str) -> str:
+    """DDL of a kind's parsed rows: file_idx, line, then records.SONG/EVENT_COLUMNS."""
+    fields = ", ".join(f"{spec.column} {column_type(spec)}" for spec in FIELDS[kind])
+    return f"file_idx int, line int, {fields}"
+
+
+def read_schema(kind: str) -> str:
+    """from_json's schema for '[' + record + ']': a record must be exactly one object."""
+    members = ", ".join(f"`{spec.key}`: {_read_type(spec)}" for spec in FIELDS[kind])
+    return f"array<struct<{members}>>"
+
+
+def _wrong_kind_pattern(fields: tuple[Field, ...]) -> str:
+    """A Java regex finding a declared key followed by a value of the wrong JSON kind: text
+    fields take a string or null, number fields a number or null."""
+    text = "|".join(s.key for s in fields if s.kind in (Kind.TEXT, Kind.USER_ID))
+    numbers = "|".join(s.key for s in fields if s.kind in (Kind.INTEGER, Kind.NUMBER))
+    return (f'"(?:{text})"{_WS}:{_WS}[^"n \\t\\r\\n]'
+            f'|"(?:{numbers})"{_WS}:{_WS}[^-0-9n \\t\\r\\n]')
+
+
+def _field_ok(spec: Field, value: Any, play: Any, functions: Any) -> Any:
+    lit = functions.lit
+    if spec.need is Need.ALWAYS:
+        may_be_null = lit(False)
+    elif spec.need is Need.PLAY:
+        may_be_null = ~play
+    else:
+        may_be_null = lit(True)
+    if spec.kind is Kind.TEXT:
+        present = value != "" if spec.nonempty else value.isNotNull()
+    elif spec.kind is Kind.USER_ID:  # as the loader's fast path: up to 9 digits, "" if no play
+        present = value.rlike("^[0-9]{0,9}$") & (~play | (value != ""))
+    else:
+        present = value.between(lit(spec.low), lit(spec.high))
+    return (value.isNull() & may_be_null) | (value.isNotNull() & present)
+
+
+def read(kind: str, raw: Any, functions: Any) -> Any:
+    """The record in column `raw` read by from_json, as a one-element array when it is one
+    object and nothing else. Computed once into a column: each check below reads it."""
+    return functions.from_json(functions.concat(functions.lit("["), raw, functions.lit("]")),
+                               read_schema(kind), JSON_OPTIONS)
+
+
+def parsed(kind: str, record: Any, raw: Any, functions: Any) -> tuple[Any, Any]:
+    """(clean, the row's columns) of a record: `record` as read(), `raw` its text."""
+    fields = FIELDS[kind]
+    element = record.getItem(0)
+    page = next((s for s in fields if s.column == "page"), None)
+    play = (element[page.key] == PLAY_PAGE) if page else functions.lit(False)
+    checks = [functions.size(record) == 1, functions.instr(raw, "\\u") == 0,
+              ~raw.rlike(_wrong_kind_pattern(fields))]
+    checks += [_field_ok(spec, element[spec.key], play, functions) for spec in fields]
+    clean = checks[0]
+    for check in checks[1:]:
+        clean = clean & check
+    columns = []
+    for spec in fields:
+        value = element[spec.key]
+        if spec.kind is Kind.USER_ID:
+            value = functions.when(value != "", value.try_cast("int"))
+        elif spec.kind is Kind.INTEGER:
+            value = value.try_cast(column_type(spec))
+        columns.append(value.alias(spec.column))
+    return functions.coalesce(clean, functions.lit(False)), columns
