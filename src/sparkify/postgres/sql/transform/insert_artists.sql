@@ -1,7 +1,8 @@
 -- Artists of the batch's songs. Among several records of one artist the one from the file whose
 -- path sorts last wins (rules.ARTIST_LATEST), in this batch and against earlier loads.
 WITH records AS (
-    SELECT s.*, f.path
+    SELECT s.artist_id, s.artist_name, s.artist_location, s.artist_latitude,
+           s.artist_longitude, f.path, s.line
     FROM staging.songs s
     JOIN staging.files f USING (file_idx)
 )

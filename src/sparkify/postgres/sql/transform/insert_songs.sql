@@ -1,6 +1,6 @@
 -- Songs of the batch; the same rule as artists settles a song_id seen in several files.
 WITH records AS (
-    SELECT s.*, f.path
+    SELECT s.song_id, s.title, s.artist_id, s.year, s.duration, f.path, s.line
     FROM staging.songs s
     JOIN staging.files f USING (file_idx)
 )

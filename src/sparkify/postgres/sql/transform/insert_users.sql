@@ -9,7 +9,8 @@ WITH last_instant AS (
     WHERE user_id IS NOT NULL
     GROUP BY user_id
 ), candidates AS (
-    SELECT e.*, f.path
+    SELECT e.user_id, e.first_name, e.last_name, e.gender, e.level, e.location, e.ts, f.path,
+           e.line
     FROM staging.events e
     JOIN last_instant USING (user_id, ts)
     JOIN staging.files f USING (file_idx)

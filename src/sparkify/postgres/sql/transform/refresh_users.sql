@@ -5,7 +5,8 @@
 CREATE TEMP TABLE IF NOT EXISTS users_to_refresh (user_id integer) ON COMMIT DROP;
 
 WITH candidates AS (  -- their events left, with the rule's roles: ts, path, line
-    SELECT e.*, e.event_time AS ts, m.path, e.source_line AS line
+    SELECT e.user_id, e.first_name, e.last_name, e.gender, e.level, e.location, e.event_time,
+           e.event_time AS ts, m.path, e.source_line AS line
     FROM public.events e
     JOIN sparkify.manifest m ON m.file_id = e.source_file_id
     WHERE e.user_id IN (SELECT user_id FROM users_to_refresh)
