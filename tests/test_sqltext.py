@@ -19,9 +19,9 @@ SPELLED_OUT = [re.escape(rules.PLAY_PAGE), r"interval '1 millisecond'", r"timest
                r"abs\(\s*\w+\.duration", r"isodow", r"weekofyear", r"date_part"]
 # one row per key: DISTINCT ON (key) … to the statement's end, or row_number() OVER (PARTITION
 # BY key ORDER BY …)
-PICKS = [re.compile(r"DISTINCT\s+ON\s*\((?P<key>[^)]*)\)(?P<order>[^;]*)", re.I),
-         re.compile(r"row_number\(\)\s*OVER\s*\(\s*PARTITION\s+BY\s+(?P<key>.*?)"
-                    r"\s+ORDER\s+BY\s+(?P<order>[^)]*)", re.I | re.S)]
+PICKS = [re.compile(r"(?i)DISTINCT\s+ON\s*\((?P<key>[^)]*)\)(?P<order>[^;]*)"),
+         re.compile(r"(?is)row_number\(\)\s*OVER\s*\(\s*PARTITION\s+BY\s+(?P<key>.*?)"
+                    r"\s+ORDER\s+BY\s+(?P<order>[^)]*)")]
 
 
 def latest_picks(code: str) -> list[str]:
