@@ -37,7 +37,8 @@ MATCH_TOLERANCE = 0.01
 class LatestWins:
     """Among the records of one key, the winner is the greatest by `order` (each descending).
 
-    Fields are named by role: `ts` (the event's time), `path` (its file's path) and `line`.
+    Fields are named by role: `ts` (the event's time), `path` (its file's path) and `line`;
+    the relation `{{latest(table, relation)}}` picks from (core/sqltext.py) has those columns.
     """
 
     key: str

@@ -28,11 +28,17 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _latest_order(name: str, args: list[str]) -> str:
-    rule = rules.LATEST[name]
-    if len(args) != len(rule.order):
-        raise ValueError(f"latest({name}) takes the columns of {rule.order}, got {args}")
-    return ", ".join(f"{column} DESC" for column in args)
+def _latest(dialect: Dialect, args: list[str]) -> str:
+    """latest(users, relation): `relation` (a table or a WITH query) kept to one row per key of
+    rules.LATEST["users"], the greatest by its order, as a parenthesised query to alias. The
+    relation names its columns by the rule's roles: the key, and ts, path, line as ordered."""
+    table, relation = args
+    rule = rules.LATEST[table]
+    order = ", ".join(f"{role} DESC" for role in rule.order)
+    if dialect == "spark":  # no DISTINCT ON; Spark stops each key's sort at its first row
+        return (f"(SELECT * FROM {relation} QUALIFY row_number() OVER"
+                f" (PARTITION BY {rule.key} ORDER BY {order}) = 1)")
+    return f"(SELECT DISTINCT ON ({rule.key}) * FROM {relation} ORDER BY {rule.key}, {order})"
 
 
 def _ms_to_timestamp(dialect: Dialect, args: list[str]) -> str:
@@ -107,6 +113,7 @@ def _time_part(dialect: Dialect, args: list[str]) -> str:
 
 
 _MACROS: dict[str, Callable[[Dialect, list[str]], str]] = {
+    "latest": _latest,
     "within_tolerance": _within_tolerance,
     "song_match": _song_match,
     "repaired_catalog": _repaired_catalog,
@@ -135,8 +142,6 @@ def _arguments(text: str) -> list[str]:
 
 def _macro(dialect: Dialect, match: re.Match[str]) -> str:
     name, args = match.group(1), _arguments(" ".join(match.group(2).split()))
-    if name.startswith("latest_"):  # latest_users(ts, path, line): the winner sorts first
-        return _latest_order(name.removeprefix("latest_"), args)
     if name not in _MACROS:
         raise ValueError(f"unknown rule {name!r} in SQL")
     return _MACROS[name](dialect, args)

@@ -4,13 +4,16 @@
 -- count_duplicates.sql (users named by a replay that was not loaded).
 CREATE TEMP TABLE IF NOT EXISTS users_to_refresh (user_id integer) ON COMMIT DROP;
 
+WITH candidates AS (  -- their events left, with the rule's roles: ts, path, line
+    SELECT e.user_id, e.first_name, e.last_name, e.gender, e.level, e.location, e.event_time,
+           e.event_time AS ts, m.path, e.source_line AS line
+    FROM public.events e
+    JOIN sparkify.manifest m ON m.file_id = e.source_file_id
+    WHERE e.user_id IN (SELECT user_id FROM users_to_refresh)
+)
 INSERT INTO public.users AS u (user_id, first_name, last_name, gender, level, location, last_seen_at)
-SELECT DISTINCT ON (e.user_id)
-       e.user_id, e.first_name, e.last_name, e.gender, e.level, e.location, e.event_time
-FROM public.events e
-JOIN sparkify.manifest m ON m.file_id = e.source_file_id  -- ties: the later path, as on insert
-WHERE e.user_id IN (SELECT user_id FROM users_to_refresh)
-ORDER BY e.user_id, {{latest_users(e.event_time, m.path, e.source_line)}}
+SELECT user_id, first_name, last_name, gender, level, location, event_time
+FROM {{latest(users, candidates)}} AS latest
 ON CONFLICT (user_id) DO UPDATE SET
     first_name = excluded.first_name,
     last_name = excluded.last_name,
