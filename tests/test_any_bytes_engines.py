@@ -21,17 +21,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from engines import FAST_START, assert_same_warehouse
-from helpers import event, query, song
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as run_settings
-from test_any_bytes import roots
 
 from sparkify.core.records import BOM
 from sparkify.postgres.load.pipeline import load
 from sparkify.postgres.publish import publish
-from sparkify.spark import session
 from sparkify.spark.build import build
+from tests.support.any_bytes import roots
+from tests.support.engines import assert_same_warehouse
+from tests.support.helpers import event, query, song
 
 # without Java every test here skips, saying so, or fails under CI (tests/prerequisites.py)
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow, pytest.mark.first_pass]
@@ -41,13 +40,6 @@ BATCH = 400  # generated roots per build: a build of 400 (about 1,200 files) fit
 # every reason code a record can get, each held by every run (the rarer ones by KINDS)
 EXPECTED_CODES = {"not_json", "not_object", "missing_field", "null_field", "wrong_type",
                   "out_of_range", "nul_character", "empty_id", "play_without_user", "duplicate"}
-
-
-@pytest.fixture(scope="module")
-def spark():
-    started = session.start("local[2]", FAST_START)
-    yield started
-    started.stop()
 
 
 def generated_roots(count: int) -> list[dict[str, bytes]]:

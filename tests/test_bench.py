@@ -13,13 +13,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from helpers import event, query, scalar, song, write_log, write_song
 
 from sparkify.postgres.db import connect, ensure_database
 from sparkify.postgres.load.pipeline import load
 from sparkify.postgres.schema import create_all
+from tests.support.helpers import event, query, scalar, song, write_log, write_song
+from tests.support.prerequisites import REPO
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+sys.path.insert(0, str(REPO / "bench"))
 import floor
 import rowbyrow
 import run as harness

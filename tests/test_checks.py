@@ -6,13 +6,13 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from helpers import event, query, write_log
 
 from sparkify import checks
 from sparkify.checks import classic_statements, find_sql_queries, run_checks, sql_checks
 from sparkify.cli import cli
 from sparkify.postgres.db import connect
 from sparkify.postgres.load.pipeline import load
+from tests.support.helpers import break_db, event, query, write_log
 
 EXPECTED_NAMES = (
     [f"schema.{kind}.{t}" for kind in ("columns", "primary_key", "not_null")
@@ -32,17 +32,6 @@ EXPECTED_NAMES = (
        "data.manifest.songplays", "data.manifest.rejects", "data.manifest.songs",
        "data.manifest.artists", "data.rejects.share"]
 )
-
-
-def break_db(settings, *statements: str) -> None:
-    """Run `statements` on the test's database, first dropping the views (other features' views
-    would block altering the columns they read; the checks look at tables only)."""
-    with connect(settings, autocommit=True) as conn:
-        for (name,) in conn.execute("SELECT format('%I.%I', schemaname, viewname) FROM pg_views "
-                                    "WHERE schemaname = 'public'").fetchall():
-            conn.execute(f"DROP VIEW IF EXISTS {name} CASCADE")
-        for statement in statements:
-            conn.execute(statement)
 
 
 def failures(results) -> dict[str, str]:

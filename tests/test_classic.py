@@ -9,12 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import event, query, scalar, song, write_log, write_song
 
 from sparkify.core.sqltext import read_sql
 from sparkify.postgres.db import connect
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.helpers import event, query, scalar, song, write_log, write_song
+from tests.support.prerequisites import REPO
 
 
 def classic(script: str, *args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:

@@ -15,11 +15,11 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from helpers import event, query, scalar, song, write_log, write_song
 
 from sparkify.cli import cli
 from sparkify.postgres.db import connect
 from sparkify.postgres.server import EmbeddedServer
+from tests.support.helpers import event, query, scalar, song, write_log, write_song
 
 ENV_KEYS = ("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGSERVICE", "PGDATABASE")
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from test_load import snapshot
 
 from sparkify.config import Settings
 from sparkify.postgres.server import EmbeddedServer
+from tests.support.loads import snapshot
 
 pytestmark = pytest.mark.embedded
 

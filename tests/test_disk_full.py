@@ -12,12 +12,12 @@ import shutil
 import subprocess
 
 import pytest
-from faults import CLI, nothing_half_loaded
-from prerequisites import missing
-from test_load import snapshot
 
 from sparkify.config import Settings
 from sparkify.postgres.server import EmbeddedServer
+from tests.support.faults import CLI, nothing_half_loaded
+from tests.support.loads import snapshot
+from tests.support.prerequisites import missing
 
 pytestmark = [pytest.mark.embedded, pytest.mark.slow]
 

@@ -7,11 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import event, song, write_log, write_song
 
 from sparkify.core.records import EVENT_COLUMNS, SONG_COLUMNS, FileStats, RejectCode
 from sparkify.errors import SparkifyError
 from sparkify.sources.extract import SourceFile, discover, file_sha256, parse_file
+from tests.support.helpers import event, song, write_log, write_song
 
 
 def parse(path: Path, kind: str) -> tuple[list[dict], FileStats]:

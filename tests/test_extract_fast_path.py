@@ -3,9 +3,9 @@
 import json
 
 import pytest
-from helpers import event
 
 from sparkify.core.records import Invalid, event_row, event_row_fast
+from tests.support.helpers import event
 
 
 def _checked(obj):

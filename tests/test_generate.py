@@ -17,12 +17,12 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner
-from helpers import scalar
 
 from sparkify.cli import cli
 from sparkify.errors import SparkifyError
 from sparkify.generate import GenerateConfig, generate
 from sparkify.postgres.load.pipeline import load
+from tests.support.helpers import scalar
 
 EVENTS = 20_000
 SEED = 7

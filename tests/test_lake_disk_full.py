@@ -12,15 +12,15 @@ import shutil
 import subprocess
 
 import pytest
-from engines import FAST_START, FAST_START_ARGS
-from faults import CLI
-from helpers import copy_sample
-from prerequisites import missing
-from test_spark import LAKE_TABLES, lake_rows
 
 from sparkify.spark import session
 from sparkify.spark.build import build
 from sparkify.spark.lake import Lake
+from tests.support.engines import FAST_START, FAST_START_ARGS
+from tests.support.faults import CLI
+from tests.support.helpers import copy_sample
+from tests.support.lakes import LAKE_TABLES, lake_rows
+from tests.support.prerequisites import missing
 
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
 

@@ -21,8 +21,8 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from sparkify.postgres.db import connect, server_conninfo
+from tests.support.prerequisites import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 ENV_KEYS = ("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGSERVICE", "PGDATABASE",
             "SPARKIFY_DATABASE", "PGPASSWORD", "PGUSER")
 

@@ -5,7 +5,6 @@ import time
 
 import psycopg
 import pytest
-from helpers import event, query, scalar, write_log
 
 from sparkify.core.sqltext import read_sql
 from sparkify.errors import SparkifyError
@@ -13,6 +12,7 @@ from sparkify.postgres.db import connect
 from sparkify.postgres.load import finish as finish_module
 from sparkify.postgres.load import pipeline as load_module
 from sparkify.postgres.load.pipeline import LoadOptions, load
+from tests.support.helpers import event, query, scalar, write_log
 
 ANALYTICS = tuple(re.findall(r"CREATE INDEX IF NOT EXISTS\s+(?:public\.)?(\w+)",
                              read_sql(finish_module.ANALYTICS_INDEXES)))

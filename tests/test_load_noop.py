@@ -3,9 +3,9 @@
 import json
 
 from click.testing import CliRunner
-from helpers import event, write_log
 
 from sparkify.cli import cli
+from tests.support.helpers import event, write_log
 
 
 def test_noop_load_skips_the_checks_and_says_so(settings, tmp_path):

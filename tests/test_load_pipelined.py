@@ -1,9 +1,8 @@
 """Staging in a second process gives exactly the tables staging in turn gives."""
 
-from helpers import query
-
 from sparkify.generate import GenerateConfig, generate
 from sparkify.postgres.load.pipeline import LoadOptions, load
+from tests.support.helpers import query
 
 # Every column but surrogate ids and load times, in a stable order, per table.
 SNAPSHOT = {

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import tracemalloc
 
-from helpers import event, write_log, write_song
-
 import sparkify.postgres.load.pipeline as load_module
 from sparkify.postgres.db import connect, ensure_database
 from sparkify.postgres.load.pipeline import LoadOptions, plan
 from sparkify.postgres.schema import create_all
+from tests.support.helpers import event, write_log, write_song
 
 
 def planned(settings, root, options: LoadOptions | None = None

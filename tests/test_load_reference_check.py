@@ -7,11 +7,11 @@ made the referenced row and expects the whole batch refused.
 """
 
 import pytest
-from helpers import event, scalar, song, write_log, write_song
 
 from sparkify.errors import SparkifyError
 from sparkify.postgres.load import transform as transform_module
 from sparkify.postgres.load.pipeline import load
+from tests.support.helpers import event, scalar, song, write_log, write_song
 
 
 def _leave_out(monkeypatch, statement: str) -> None:

@@ -1,8 +1,7 @@
 """A replayed event stays loaded once when the file holding its original changes."""
 
-from helpers import event, query, write_log
-
 from sparkify.postgres.load.pipeline import load
+from tests.support.helpers import event, query, write_log
 
 
 def _quiet(message: str) -> None:

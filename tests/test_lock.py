@@ -9,7 +9,8 @@ import sys
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from prerequisites import REPO
+
+from tests.support.prerequisites import REPO
 
 LOCK = REPO / "requirements.lock"
 PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==")

@@ -4,13 +4,13 @@ song matching, the text as received kept byte for byte."""
 from __future__ import annotations
 
 import pytest
-from helpers import event, query, scalar, song, write_log, write_song
 
 from sparkify.core.names import repair
 from sparkify.core.sqltext import read_sql
 from sparkify.generate.ids import mojibake
 from sparkify.postgres.db import connect
 from sparkify.postgres.load.pipeline import load
+from tests.support.helpers import event, query, scalar, song, write_log, write_song
 
 # The sample's damaged names (UTF-8 read as Latin-1, twice) and what they say.
 DAMAGED = {

@@ -7,18 +7,18 @@ notebook finds the test's database through the project's own configuration, as a
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import scalar
 from nbclient import NotebookClient
 
 from sparkify.postgres.db import database_name
+from tests.support.helpers import scalar
+from tests.support.prerequisites import REPO
 
 pytestmark = pytest.mark.slow  # starts a Jupyter kernel
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "test.ipynb"
+NOTEBOOK = REPO / "test.ipynb"
 
 
 def _run(settings) -> tuple[nbformat.NotebookNode, int, int]:
@@ -73,7 +73,7 @@ def test_notebook_on_the_sample_shows_tables_and_passes_every_check(sample_setti
 
 
 def test_notebook_shows_a_failed_check_as_an_orange_warning(sample_settings):
-    from test_checks import break_db
+    from tests.support.helpers import break_db
 
     break_db(sample_settings, "UPDATE users SET level = 'gold' WHERE user_id = 15")
     nb, _, _ = _run(sample_settings)

@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from engines import snapshot
-from helpers import query, scalar
 
 from sparkify import api
 from sparkify.sources.days import log_day
+from tests.support.engines import snapshot
+from tests.support.helpers import query, scalar
 
 dg = pytest.importorskip("dagster")
 orchestration = pytest.importorskip("sparkify.orchestration")

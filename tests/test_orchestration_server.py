@@ -13,14 +13,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-import prerequisites
 import pytest
 from click.testing import CliRunner
-from helpers import scalar
-from test_report_browser import Browser
 
 from sparkify.cli import cli
 from sparkify.postgres.db import connect
+from tests.support import prerequisites
+from tests.support.browser import Browser
+from tests.support.helpers import scalar
 
 pytest.importorskip("dagster")
 pytestmark = pytest.mark.slow

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).resolve().parent
+from tests.support.prerequisites import REPO
 
 
 def run_without_java(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess:
     test = tmp_path / "test_needs_java.py"
-    test.write_text("import prerequisites\n\n\ndef test_needs_java():\n"
+    test.write_text("from tests.support import prerequisites\n\n\ndef test_needs_java():\n"
                     "    prerequisites.require_java()\n")
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     env = {k: v for k, v in os.environ.items() if k != "CI"}
-    env.update(PATH=str(tmp_path), PYTHONPATH=str(TESTS))  # no folder holding java
+    env.update(PATH=str(tmp_path), PYTHONPATH=str(REPO))  # no folder holding java
     if ci is not None:
         env["CI"] = ci
     return subprocess.run([sys.executable, "-m", "pytest", "-rs", "-p", "no:cacheprovider",

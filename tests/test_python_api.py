@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import inspect
 import re
-from pathlib import Path
 
 import pytest
 
 from sparkify import api
+from tests.support.prerequisites import REPO
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "python-api.md"
+DOC = REPO / "docs" / "python-api.md"
 SPARK_SECTION = "## The Spark engine"
 
 

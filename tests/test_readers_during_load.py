@@ -15,11 +15,11 @@ import sys
 
 import psycopg
 import pytest
-from engines import FAST_START_ARGS
-from faults import CLI
 
 from sparkify.core.sqltext import read_sql
 from sparkify.postgres.server import EmbeddedServer
+from tests.support.engines import FAST_START_ARGS
+from tests.support.faults import CLI
 
 pytestmark = pytest.mark.embedded  # the reader is created by grant-read on the embedded server
 

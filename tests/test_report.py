@@ -14,34 +14,27 @@ import sys
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import event, query, scalar, song, write_log, write_song
 
 from sparkify.cli import cli
 from sparkify.core.names import repair
 from sparkify.postgres.db import connect
 from sparkify.postgres.load.pipeline import load
 from sparkify.postgres.schema import VIEW_FILES
-
-REPO = Path(__file__).resolve().parents[1]
-
+from tests.support.helpers import (
+    event,
+    query,
+    read_events,
+    scalar,
+    song,
+    write_log,
+    write_song,
+)
+from tests.support.prerequisites import REPO
 
 # -- independent reading of the sample --------------------------------------------------------
-
-
-def read_events(root: Path) -> list[dict]:
-    """Every event of log_data in file order, with its file and line for tie-breaks."""
-    events = []
-    for path in sorted((root / "log_data").rglob("*.json"), key=str):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                record = json.loads(line)
-                record["_order"] = (str(path), number)
-                events.append(record)
-    return events
 
 
 def execute(settings, statement: str) -> None:
@@ -61,7 +54,7 @@ def sample_events(sample_root) -> list[dict]:
 @pytest.fixture(scope="module")
 def report(pg_server, sample_root) -> dict:
     """`sparkify report --json` on a fresh copy of the loaded sample, run once per module."""
-    from conftest import SAMPLE_TEMPLATE, _clone
+    from tests.plugins.postgres import SAMPLE_TEMPLATE, _clone
 
     patch = pytest.MonkeyPatch()
     try:

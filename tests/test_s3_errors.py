@@ -7,11 +7,11 @@ import json
 import os
 
 import pytest
-import s3_server
 from click.testing import CliRunner
-from helpers import event
 
 from sparkify.cli import cli
+from tests.support import s3_server
+from tests.support.helpers import event
 
 pytestmark = pytest.mark.slow  # starts moto's S3 server
 
@@ -20,10 +20,9 @@ ROOT = f"s3://{BUCKET}/data"
 
 
 @pytest.fixture(scope="module")
-def keys(tmp_path_factory):
+def keys(start_s3):
     """(server, users) where `admin` may do anything and `nobody` nothing."""
-    server = s3_server.start(tmp_path_factory.mktemp("moto-auth") / "requests.log",
-                             auth_after=3)
+    server = start_s3(auth_after=3)
     users = s3_server.make_users(server)
     client = server.client(*users["admin"])
     client.create_bucket(Bucket=BUCKET)
@@ -40,7 +39,6 @@ def keys(tmp_path_factory):
         patch.setenv("AWS_CONFIG_FILE", os.devnull)
         patch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
         yield users
-    server.stop()
 
 
 def load_as(key: str, secret: str):

@@ -13,16 +13,16 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
-import s3_server
 from click.testing import CliRunner
-from helpers import event, query, scalar
 
 from sparkify.cli import cli
 from sparkify.postgres.load.pipeline import LoadOptions, load
 from sparkify.sources.files import discover, find_sources
+from tests.support import s3_server
+from tests.support.helpers import event, query, scalar
+from tests.support.prerequisites import REPO
 
 pytestmark = pytest.mark.slow  # starts moto's S3 server
 
@@ -31,14 +31,13 @@ SAMPLE_URL = f"s3://{BUCKET}/data"
 FIGURES = {"songplays": 6820, "users": 97, "songs": 71, "artists": 69, "time": 6813}
 AWS_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                  "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION")
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def s3(tmp_path_factory, sample_root):
+def s3(start_s3, sample_root):
     """An S3 server with the sample under s3://sparkify-sample/data; the AWS variables of the
     process point at it for the module's tests."""
-    server = s3_server.start(tmp_path_factory.mktemp("moto") / "requests.log")
+    server = start_s3()
     client = server.client()
     client.create_bucket(Bucket=BUCKET)
     assert s3_server.upload_tree(client, BUCKET, "data", sample_root) == 101
@@ -56,7 +55,6 @@ def s3(tmp_path_factory, sample_root):
         patch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
         patch.delenv("SPARKIFY_ANON", raising=False)
         yield server
-    server.stop()
 
 
 def put_log(s3, key: str, records: list, **extra) -> None:

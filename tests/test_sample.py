@@ -2,9 +2,8 @@
 
 import json
 
-from helpers import query, scalar
-
 from sparkify.postgres.load.pipeline import load
+from tests.support.helpers import query, scalar
 
 
 def test_sample_loads_to_the_published_figures(sample_settings):

@@ -16,12 +16,12 @@ import time
 
 import psycopg
 import pytest
-from faults import CLI, nothing_half_loaded
-from pg15 import BIN, Pg15Server, available
-from prerequisites import missing
-from test_load import snapshot
 
 from sparkify.config import Settings
+from tests.support.faults import CLI, nothing_half_loaded
+from tests.support.loads import snapshot
+from tests.support.pg15 import BIN, Pg15Server, available
+from tests.support.prerequisites import missing
 
 TIMEOUT = 4  # SPARKIFY_SERVER_TIMEOUT for these tests: a stall ends within 1.5× that
 

@@ -17,55 +17,27 @@ import time
 from pathlib import Path
 
 import pytest
-from engines import FAST_START, FAST_START_ARGS, assert_same_warehouse
-from helpers import copy_sample, event, query, song, write_log, write_song
-from spark_cluster import StandaloneCluster
 
 from sparkify import api
 from sparkify.generate.ids import mojibake
 from sparkify.postgres.load.pipeline import load
 from sparkify.postgres.publish import publish
-from sparkify.spark import session
 from sparkify.spark.build import build
 from sparkify.spark.lake import Lake
+from tests.support.engines import FAST_START, FAST_START_ARGS, assert_same_warehouse
+from tests.support.helpers import copy_sample, event, query, song, write_log, write_song
+from tests.support.lakes import LAKE_TABLES, assert_same_lake, lake_rows
+from tests.support.prerequisites import REPO
+from tests.support.spark_cluster import StandaloneCluster
 
 # without Java every test here skips, saying so, or fails under CI (tests/prerequisites.py)
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
-
-@pytest.fixture(scope="module")
-def spark():
-    started = session.start("local[2]", FAST_START)
-    yield started
-    started.stop()
-
 
 @pytest.fixture(scope="module")
 def sample_lake(spark, sample_root, tmp_path_factory):
     """The real sample built in one go, for the tests that compare other builds with it."""
     lake = tmp_path_factory.mktemp("sample-lake")
     return lake, build(spark, sample_root, str(lake))
-
-
-def lake_rows(lake: Path, version: str, table: str, root: Path | None = None) -> list:
-    """A lake table's rows, sorted; paths under `root` written as if under the sample's."""
-    rows = Lake(lake).dataset(version, table).to_table().to_pylist()
-    if root is not None:
-        prefix = str(root.resolve())
-        rows = [{k: v.replace(prefix, "<root>", 1) if isinstance(v, str) else v
-                 for k, v in row.items()} for row in rows]
-    return sorted(rows, key=repr)
-
-
-LAKE_TABLES = ("songplays", "users", "songs", "artists", "time", "events", "user_song_plays",
-               "rejects")
-
-
-def assert_same_lake(lake: Path, version: str, root: Path, reference: tuple, sample_root: Path,
-                     tables=LAKE_TABLES) -> None:
-    ref_lake, ref = reference
-    for table in tables:
-        assert lake_rows(lake, version, table, root) == lake_rows(
-            ref_lake, ref.version, table, sample_root), table
 
 
 @pytest.mark.first_pass
@@ -224,10 +196,10 @@ def test_a_two_worker_standalone_cluster_builds_what_local_mode_builds(
     conf = {**FAST_START, "spark.executor.memory": "768m"}
     with StandaloneCluster(workers=2) as cluster:
         done = subprocess.run(
-            [sys.executable, str(Path(__file__).parent / "cluster_job.py"), cluster.url,
+            [sys.executable, "-m", "tests.support.cluster_job", cluster.url,
              json.dumps(steps)], env={**cluster.env(), "SPARKIFY_TEST_SPARK_CONF":
                                       json.dumps(conf)},
-            capture_output=True, text=True, timeout=400, check=False)
+            cwd=REPO, capture_output=True, text=True, timeout=400, check=False)
         executors = (cluster.logs / "master.log").read_text().count("Launching executor")
     assert done.returncode == 0, done.stderr[-2000:]
     sample, adversarial, first, then, again = json.loads(done.stdout.strip().splitlines()[-1])

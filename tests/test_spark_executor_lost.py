@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
-from engines import FAST_START, assert_same_warehouse
-from spark_cluster import StandaloneCluster
 
 from sparkify.postgres.publish import publish
+from tests.support.engines import FAST_START, assert_same_warehouse
+from tests.support.prerequisites import REPO
+from tests.support.spark_cluster import StandaloneCluster
 
 # without Java every test here skips, saying so, or fails under CI (tests/prerequisites.py)
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow, pytest.mark.first_pass]
@@ -64,10 +65,10 @@ def test_a_build_that_loses_an_executor_completes_and_equals_sparkify_load(
     conf = {**FAST_START, "spark.executor.memory": "768m"}
     with StandaloneCluster(workers=2) as cluster:
         job = subprocess.Popen(
-            [sys.executable, str(Path(__file__).parent / "cluster_job.py"), cluster.url,
+            [sys.executable, "-m", "tests.support.cluster_job", cluster.url,
              json.dumps([["build", str(sample_root), str(lake)]])],
             env={**cluster.env(), "SPARKIFY_TEST_SPARK_CONF": json.dumps(conf)},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             killed = kill_an_executor_midway(job, cluster.logs / "worker1", lake)
             out, err = job.communicate(timeout=400)

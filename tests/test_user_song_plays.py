@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from helpers import query, scalar
-
 from sparkify.generate import GenerateConfig, generate
 from sparkify.postgres.db import connect
 from sparkify.postgres.load.pipeline import load
 from sparkify.postgres.schema import create_tables
+from tests.support.helpers import query, scalar
 
 
 def counted(settings) -> Counter:

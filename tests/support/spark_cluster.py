@@ -1,7 +1,7 @@
 """A real standalone Spark cluster on loopback: one Master and N Workers of one core each,
 started from the installed pyspark's `spark-class` (the wheel has no sbin/ scripts).
 
-Used by tests/test_spark.py and bench/spark_lake.py.
+Used by the cluster tests (tests/spark/, tests/faults/) and bench/spark_lake.py.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ which rows differ, and the Spark settings that make the tests' short jobs start 
 
 from __future__ import annotations
 
-from helpers import query
+from tests.support.helpers import query
 
 # Each table as a sorted list of rows, with the file a row came from named by its path.
 SNAPSHOT = {

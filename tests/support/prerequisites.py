@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]  # tests/support/ -> the repo
 SAMPLE = REPO.parent / "shared" / "data" / "sparkify-sample"
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 

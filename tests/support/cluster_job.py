@@ -1,6 +1,7 @@
-"""A Spark application for tests/test_spark.py: several steps in one driver on a cluster.
+"""A Spark application for the cluster tests (tests/spark/, tests/faults/): several steps in one
+driver on a cluster.
 
-    python tests/cluster_job.py MASTER STEPS_JSON
+    python -m tests.support.cluster_job MASTER STEPS_JSON   (from the repo)
 
 STEPS_JSON is a list of ["build", ROOT, LAKE] and ["days", SAMPLE, ROOT, FIRST, LAST] (copy
 those days of the sample's logs, and its songs, into ROOT). Prints one JSON list: the result of
@@ -14,10 +15,9 @@ import os
 import sys
 from pathlib import Path
 
-from helpers import copy_sample
-
 from sparkify.spark import session
 from sparkify.spark.build import build
+from tests.support.helpers import copy_sample
 
 
 def main() -> None:

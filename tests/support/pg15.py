@@ -2,9 +2,9 @@
 
 The suite's second pass runs against it (SPARKIFY_TEST_SERVER=pg15): a real older server
 reached over TCP with scram-sha-256 passwords, as a team's own server is. Its superuser is
-the suite's admin role; tests/test_least_privilege.py makes lesser roles on it.
+the suite's admin role; tests/postgres/test_access.py makes lesser roles on it.
 
-    python tests/pg15.py     # start one, print its URL, wait for Ctrl-C (to try things by hand)
+    python -m tests.support.pg15   # start one, print its URL; Enter stops it (to try by hand)
 """
 
 from __future__ import annotations

@@ -72,3 +72,26 @@ def copy_sample(sample_root: Path, target: Path, days: range) -> None:
         destination = target / "log_data" / source.relative_to(sample_root / "log_data")
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, destination)
+
+
+def read_events(root: Path) -> list[dict]:
+    """Every event of log_data in file order, with its file and line for tie-breaks."""
+    events = []
+    for path in sorted((root / "log_data").rglob("*.json"), key=str):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                record = json.loads(line)
+                record["_order"] = (str(path), number)
+                events.append(record)
+    return events
+
+
+def break_db(settings, *statements: str) -> None:
+    """Run `statements` on the test's database, first dropping the views (other features' views
+    would block altering the columns they read; the checks look at tables only)."""
+    with connect(settings, autocommit=True) as conn:
+        for (name,) in conn.execute("SELECT format('%I.%I', schemaname, viewname) FROM pg_views "
+                                    "WHERE schemaname = 'public'").fetchall():
+            conn.execute(f"DROP VIEW IF EXISTS {name} CASCADE")
+        for statement in statements:
+            conn.execute(statement)
