@@ -8,7 +8,9 @@ import shutil
 from pathlib import Path
 
 from sparkify.config import Settings
+from sparkify.core.records import EVENT_COLUMNS, SONG_COLUMNS, FileStats
 from sparkify.postgres.db import connect
+from sparkify.sources.extract import SourceFile, parse_file
 
 
 def query(settings: Settings, text: str, params=None) -> list[tuple]:
@@ -95,3 +97,19 @@ def break_db(settings, *statements: str) -> None:
             conn.execute(f"DROP VIEW IF EXISTS {name} CASCADE")
         for statement in statements:
             conn.execute(statement)
+
+
+def parse(path: Path, kind: str) -> tuple[list[dict], FileStats]:
+    """Rows of one file as dicts keyed by staging column, and what became of its records."""
+    st = path.stat()
+    stats = FileStats()
+    columns = SONG_COLUMNS if kind == "song" else EVENT_COLUMNS
+    rows = [dict(zip(columns, row, strict=True))
+            for row in parse_file(SourceFile(path, kind, st.st_size, st.st_mtime_ns), 0, stats)]
+    return rows, stats
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
