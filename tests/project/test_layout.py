@@ -13,8 +13,12 @@ from pathlib import Path
 import pytest
 
 import sparkify
+from tests.support.prerequisites import REPO
 
 PACKAGE = Path(sparkify.__file__).parent
+TESTS = REPO / "tests"
+# the folders of tests/ that are no package's: suites across packages, fixtures, helpers
+CROSS_CUTTING = {"faults", "project", "plugins", "support"}
 
 
 def modules_of(package: str) -> list[str]:
@@ -75,3 +79,18 @@ def test_every_module_is_small():
                 length = node.end_lineno - node.lineno + 1
                 if (path.name, node.name) not in HOT_LOOPS:
                     assert length <= 60, (path.name, node.name, length)
+
+
+def test_the_tests_mirror_the_packages():
+    """tests/<path>/ holds the tests of sparkify.<path> (tests/postgres/load/: sparkify.postgres
+    .load), or is declared cross-cutting; a test file at tests/ names a top-level module."""
+    for folder in sorted(path for path in TESTS.rglob("*") if path.is_dir()):
+        relative = folder.relative_to(TESTS)
+        if relative.parts[0] in CROSS_CUTTING or "__pycache__" in relative.parts:
+            continue
+        assert (folder / "__init__.py").is_file(), f"tests/{relative}/ is no package"
+        assert (PACKAGE / relative / "__init__.py").is_file(), (
+            f"tests/{relative}/ mirrors no package of src/sparkify/ (nor is it cross-cutting)")
+    for path in TESTS.glob("test_*.py"):
+        assert (PACKAGE / f"{path.stem.removeprefix('test_')}.py").is_file(), (
+            f"tests/{path.name} names no top-level module: it belongs in a package's folder")
