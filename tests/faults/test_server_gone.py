@@ -1,6 +1,6 @@
 """Your own server going away mid-load: a cut connection, a stalled one, a restart.
 
-A real PostgreSQL 15 on loopback (tests/pg15.py), reached through a TCP proxy this test
+A real PostgreSQL 15 on loopback (tests/support/pg15.py), reached through a TCP proxy this test
 controls. Each fault ends the load with one line (exit 2) naming the server, within the bound
 the README states; what committed is whole; and a rerun equals a clean load.
 """

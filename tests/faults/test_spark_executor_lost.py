@@ -2,7 +2,7 @@
 executor JVM is killed (kill -9) while it runs the build's tasks. The build completes (Spark
 runs the lost tasks again, and recomputes the parsed rows that executor held, elsewhere), and
 the lake it publishes equals `sparkify load` of the same root, as a local-mode build's does
-(tests/test_spark.py).
+(tests/spark/test_equals_load.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tests.support.engines import FAST_START, assert_same_warehouse
 from tests.support.prerequisites import REPO
 from tests.support.spark_cluster import StandaloneCluster
 
-# without Java every test here skips, saying so, or fails under CI (tests/prerequisites.py)
+# without Java every test here skips, saying so, or fails under CI (tests/support/prerequisites.py)
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow, pytest.mark.first_pass]
 
 

@@ -43,7 +43,8 @@ def test_every_example_runs(settings, sample_root, tmp_path, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.first_pass  # Spark's equality on the second server is tests/test_spark.py's
+# Spark's equality on the second server is tests/spark/test_equals_load.py's
+@pytest.mark.first_pass
 @pytest.mark.usefixtures("java")
 def test_the_spark_examples_run(settings, sample_root, tmp_path):
     namespace = {"DATA": sample_root, "OUT": tmp_path}
