@@ -47,7 +47,7 @@ dagster: install
 PG15 := /usr/lib/postgresql/15/bin/postgres
 
 # The suite runs twice: on the embedded PostgreSQL 18, then on Debian's PostgreSQL 15 started on
-# a loopback port with scram passwords (tests/pg15.py). Debian packages the tests need, when
+# a loopback port with scram passwords (tests/support/pg15.py). Debian packages the tests need, when
 # missing and we are root: chromium (the browser tests; skipped without it) and postgresql-15.
 test: install
 	@missing=""; \
@@ -77,14 +77,14 @@ test-quick: install
 	$(BIN)/pytest -q -m "not slow"
 
 # ruff (style, bugs, complexity) and mypy (types of src/): both clean, and run by `make test`
-# Any bytes as input, at length: the property tests of tests/test_any_bytes.py with many more
+# Any bytes as input, at length: the property tests of tests/faults/test_any_bytes.py with many more
 # generated roots than `make test` runs (SPARKIFY_FUZZ_EXAMPLES, default here 2000), then both
-# engines on FUZZ_SPARK_EXAMPLES roots (tests/test_any_bytes_engines.py: 400 a Spark build).
+# engines on FUZZ_SPARK_EXAMPLES roots (tests/faults/test_any_bytes_engines.py: 400 a Spark build).
 FUZZ_EXAMPLES ?= 2000
 FUZZ_SPARK_EXAMPLES ?= 800
 fuzz: install
-	SPARKIFY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/test_any_bytes.py
-	SPARKIFY_FUZZ_EXAMPLES=$(FUZZ_SPARK_EXAMPLES) $(BIN)/pytest -q -s tests/test_any_bytes_engines.py
+	SPARKIFY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/faults/test_any_bytes.py
+	SPARKIFY_FUZZ_EXAMPLES=$(FUZZ_SPARK_EXAMPLES) $(BIN)/pytest -q -s tests/faults/test_any_bytes_engines.py
 
 lint: install
 	$(BIN)/ruff check src tests bench *.py

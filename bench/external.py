@@ -8,7 +8,7 @@ in the same run, on a fresh database each time:
 
 - embedded:         the embedded PostgreSQL 18 as its superuser (per-row foreign-key triggers
                     off through session_replication_role, the loader's set-based check instead);
-- pg15 superuser:   Debian's PostgreSQL 15 on loopback (tests/pg15.py) as its superuser: the
+- pg15 superuser:   Debian's PostgreSQL 15 on loopback (tests/support/pg15.py) as its superuser: the
                     same load on the other server;
 - pg15 owner:       the same server as a role that owns its database and nothing more: it may
                     not set session_replication_role, so the per-row triggers stay on.
@@ -32,12 +32,13 @@ from psycopg import sql
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
-sys.path.insert(0, str(REPO / "tests"))
-import pg15  # noqa: E402 - tests/pg15.py: a throwaway PostgreSQL 15 on a free port
+sys.path.insert(0, str(REPO))  # the tests package: tests.support
 from harness.measure import Bench, log, run_measured, sparkify  # noqa: E402 - bench/harness
 from harness.results import machine_facts  # noqa: E402
 from harness.roots import generated_root, root_facts  # noqa: E402
 from harness.script import options, save  # noqa: E402
+
+from tests.support import pg15  # noqa: E402 - a throwaway PostgreSQL 15 on a free port
 
 SECTION = "external"
 OWNER = "sparkify_bench_owner"

@@ -30,7 +30,7 @@ from harness.scales import DISK_PER_DATA_BYTE, WAL_BYTES, bench_scale, warn_if_d
 from harness.steps import extrapolate
 from harness.targets import fmt_s, fmt_x, mb, ratios
 
-# what tests/test_bench.py uses, besides main
+# what tests/project/test_bench.py uses, besides main
 __all__ = ["DISK_PER_DATA_BYTE", "WAL_BYTES", "Bench", "checksums", "compare", "extrapolate",
            "last_day", "main", "warn_if_disk_short", "write_section"]
 

@@ -24,11 +24,12 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
-sys.path.insert(0, str(REPO / "tests"))
-import s3_server  # noqa: E402 - tests/s3_server.py: moto's server on a free port
+sys.path.insert(0, str(REPO))  # the tests package: tests.support
 from harness.measure import Bench, log, run_measured, sparkify  # noqa: E402 - bench/harness
 from harness.results import machine_facts, write_section  # noqa: E402
 from harness.roots import data_files, generated_root, link_tree, root_facts  # noqa: E402
+
+from tests.support import s3_server  # noqa: E402 - moto's server on a free port
 
 BUCKET = "sparkify-bench"
 SECTION = "s3"

@@ -7,10 +7,10 @@
 For each K (data of `sparkify generate --scale K`, bench/cache/data, shared with bench/run.py):
 `sparkify load` into a fresh database of the embedded server; `sparkify lake build` in
 local[2]; the same on a standalone cluster of one worker, then of two (one core each, on
-loopback: tests/spark_cluster.py); and `sparkify lake publish` of the built lake. Beside them
-(up to --python-max-k): the build with every file through the Python validator in Arrow
-batches (`--conf spark.sparkify.parse=python`), and a new day: a lake of every day but the last,
-then the last day's log files added and built again. Every figure
+loopback: tests/support/spark_cluster.py); and `sparkify lake publish` of the built lake.
+Beside them (up to --python-max-k): the build with every file through the Python validator in
+Arrow batches (`--conf spark.sparkify.parse=python`), and a new day: a lake of every day but
+the last, then the last day's log files added and built again. Every figure
 is the whole command in its own process (a Spark one includes starting its JVM). Peak memory
 is the command's process tree: in local mode the driver, its JVM and the Python workers; on the
 cluster the driver side only (the executors are the workers' children), given apart as the
@@ -31,12 +31,13 @@ import psutil
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))  # the tests package: tests.support
 from harness.measure import Bench, log, run_measured, sparkify  # noqa: E402 - bench/harness
 from harness.results import machine_facts  # noqa: E402
 from harness.roots import generated_root, root_facts  # noqa: E402
 from harness.script import options, save  # noqa: E402
-from spark_cluster import StandaloneCluster  # noqa: E402 - tests/spark_cluster.py
+
+from tests.support.spark_cluster import StandaloneCluster  # noqa: E402
 
 SECTION = "spark"
 NOT_BUILDS = ("facts", "load", "publish", "same_tables")

@@ -4,7 +4,7 @@
     python bench/spark_publish.py --scales 1
 
 The JDBC writer needs TCP (the embedded server listens on a socket only), so both publish into
-Debian's PostgreSQL 15 on loopback (tests/pg15.py), as its superuser, into a fresh database
+Debian's PostgreSQL 15 on loopback (tests/support/pg15.py), as its superuser, into a fresh database
 with the tables made: `sparkify lake publish LAKE` end to end, and a Spark job (local[2], the
 PostgreSQL JDBC driver from Debian's libpostgresql-jdbc-java) that writes the same tables with
 `batchsize=10000` and `reWriteBatchedInserts=true`, file ids mapped through the manifest it
@@ -27,12 +27,13 @@ from psycopg import sql
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
-sys.path.insert(0, str(REPO / "tests"))
-import pg15  # noqa: E402 - tests/pg15.py
+sys.path.insert(0, str(REPO))  # the tests package: tests.support
 from harness.measure import Bench, log, run_measured, sparkify  # noqa: E402
 from harness.results import machine_facts  # noqa: E402
 from harness.roots import generated_root  # noqa: E402
 from harness.script import options, save  # noqa: E402
+
+from tests.support import pg15  # noqa: E402
 
 SECTION = "publish"
 JDBC_JAR = Path("/usr/share/java/postgresql.jar")

@@ -8,8 +8,6 @@ from collections import Counter, defaultdict
 
 import pytest
 from click.testing import CliRunner
-from helpers import event, query, write_log
-from test_report import read_events
 
 from sparkify.cli import cli
 from sparkify.core.names import repair
@@ -17,6 +15,7 @@ from sparkify.errors import SparkifyError
 from sparkify.postgres.db import connect
 from sparkify.postgres.load.pipeline import load
 from sparkify.recommend import recommend
+from tests.support.helpers import event, query, read_events, write_log
 
 T0 = 1541105830796
 NEIGHBOURS = 200  # co-listeners kept, as in co_listening_recommendations.sql

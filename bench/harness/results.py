@@ -160,7 +160,8 @@ def render_wrong(checked: list[dict]) -> list[str]:
         users = "those users keep a stale level or last_seen_at."
     else:
         users = ("the generator writes each day's events in time order, so here they agree; a "
-                 "log file out of order gives row-by-row a stale level (tests/test_bench.py).")
+                 "log file out of order gives row-by-row a stale level "
+                 "(tests/project/test_bench.py).")
     song_text = (
         "- **Song matching (songplays.song_id, artist_id)**: the classic `song_select` finds a "
         "song with `duration = %s`, float equality. In the tutorial's schemas with a `REAL` "
@@ -168,8 +169,8 @@ def render_wrong(checked: list[dict]) -> list[str]:
         "false; only durations a float4 holds exactly, like 200.5, match). On our schema the "
         "column is `double precision`, so equality holds when the play's length is the very "
         "same double as the song's duration, and misses any length off in the last digit "
-        "(tests/test_bench.py pins a play 0.004 s off: the fast path matches it, row-by-row "
-        "does not). The fast path matches title, artist name and a length within "
+        "(tests/project/test_bench.py pins a play 0.004 s off: the fast path matches it, "
+        "row-by-row does not). The fast path matches title, artist name and a length within "
         f"{MATCH_TOLERANCE:g} s, "
         f"closest first. At K = {k} row-by-row gave {w['plays_matched_rowbyrow']:,} plays a "
         f"song and the fast path {w['plays_matched_fast']:,}: {matched}")

@@ -273,7 +273,7 @@ def event_row_fast(obj: dict[str, Any], file_idx: int, line: int) -> tuple[Any, 
     Most records are valid, and checking them field by field with a helper per field took most
     of the parse time. Anything unusual falls back to event_row, which names the fault. The
     caller has made sure the raw line holds no escaped NUL. It accepts a subset of what
-    event_row accepts, with the same limits; tests/test_extract_fast_path.py pins that.
+    event_row accepts, with the same limits; tests/core/test_records.py pins that.
     """
     get = obj.get
     ts, session_id, item = get("ts"), get("sessionId"), get("itemInSession")

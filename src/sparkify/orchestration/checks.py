@@ -41,7 +41,8 @@ _NAMED = {
 }
 WARN_FAMILIES = {"reject_share"}
 
-# Every family of every table; tests/test_orchestration.py pins it against a real check run.
+# Every family of every table; tests/orchestration/test_in_process.py pins it against a real
+# check run.
 FAMILIES: dict[str, tuple[str, ...]] = {
     "songs": ("schema", "inserts", "not_empty", "duplicates", "orphans", "manifest"),
     "artists": ("schema", "inserts", "not_empty", "duplicates", "manifest"),

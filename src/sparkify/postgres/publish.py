@@ -74,7 +74,7 @@ def publish(settings: Settings, lake: str, notify: Notify | None = None) -> Publ
         unchecked = skip_reference_triggers(conn)  # per-row FK triggers off where allowed
         conn.execute("SET LOCAL work_mem = '256MB'")
         pause_upkeep(conn)  # first: the play counts' delete trigger is not to run
-        # readers keep the old warehouse until the commit (tests/test_readers_during_load.py);
+        # readers keep the old warehouse until the commit (tests/postgres/test_readers.py);
         # without the superuser's trigger switch, a DELETE would be too slow: TRUNCATE
         (delete_all if unchecked else truncate_all)(conn)
         notify("publishing the manifest")

@@ -1,0 +1,1 @@
+"""Tests of sparkify.orchestration: Dagster in-process and under dagster dev."""

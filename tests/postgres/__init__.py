@@ -1,0 +1,1 @@
+"""Tests of sparkify.postgres: the server, access, schema, readers during writes."""

@@ -1,0 +1,1 @@
+"""Tests of sparkify.postgres.load: plan, stage, transform, finish, tied by pipeline."""

@@ -1,0 +1,1 @@
+"""Tests of sparkify.report: the views, the report, in a browser."""

@@ -1,0 +1,1 @@
+"""Tests of sparkify.sources: discovery, parsing, object stores (S3)."""

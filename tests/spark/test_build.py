@@ -1,0 +1,74 @@
+"""`lake build` (spark/build.py, spark/lake.py): in two steps with a kill -9 between, equal to
+one build in one go; an up-to-date lake or a wrong root starts no Spark."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from sparkify.spark.build import build
+from sparkify.spark.lake import Lake
+from tests.support.engines import FAST_START_ARGS
+from tests.support.helpers import copy_sample
+from tests.support.lakes import assert_same_lake
+
+# without Java every test here skips, saying so, or fails under CI (support/prerequisites.py)
+pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
+
+
+def test_two_steps_with_a_kill_between_equal_one_build_in_one_go(spark, sample_lake,
+                                                                  sample_root, tmp_path):
+    """Build 20 days, then kill -9 a build of all 30 midway: the lake is as it was; the rerun
+    completes it, equal to the sample built in one go; then a rebuild writes nothing."""
+    root, lake = tmp_path / "root", tmp_path / "lake"
+    copy_sample(sample_root, root, range(1, 21))
+    first = build(spark, root, str(lake))
+    assert first.built and first.files_loaded == 71 + 20
+    copy_sample(sample_root, root, range(21, 31))
+    proc = subprocess.Popen([sys.executable, "-m", "sparkify", "lake", "build", str(root),
+                             str(lake), "--master", "local[1]", "--json", *FAST_START_ARGS],
+                            env=dict(os.environ, PYSPARK_PYTHON=sys.executable),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    versions = lake / "versions"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(p.name > first.version and list(p.glob("*/_SUCCESS"))
+               for p in versions.iterdir()):
+            break  # a table of the new version is written: the build is midway
+        time.sleep(0.1)
+    assert proc.poll() is None, "the build ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)  # the CLI, its JVM and its Python workers
+    proc.wait()
+    layout = Lake(lake)
+    assert layout.current() == first.version  # as it was, and readable
+    assert layout.counts(first.version) == first.tables
+    then = build(spark, root, str(lake))  # the rerun completes it
+    assert then.built and (then.files_loaded, then.files_skipped) == (10, 91)
+    assert max(p.name for p in versions.iterdir()) == then.version
+    late = sum(1 for path in (root / "log_data").rglob("*.json") if path.name >= "2018-11-21"
+               for line in path.read_bytes().splitlines() if line.strip())
+    assert then.events["read"] == late  # the second step counts its own files
+    assert then.partitions["songplays"] == {"written": 1, "kept": 0}  # November: touched
+    assert_same_lake(lake, then.version, root, sample_lake, sample_root)
+    again = build(spark, root, str(lake))  # nothing changed: nothing written
+    assert not again.built and again.version == then.version
+
+
+def test_an_up_to_date_lake_or_a_wrong_root_starts_no_spark(sample_lake, sample_root):
+    lake, built = sample_lake
+
+    def no_spark():
+        raise AssertionError("Spark was started")
+
+    again = build(no_spark, sample_root, str(lake))
+    assert not again.built and again.version == built.version
+    from sparkify.errors import SparkifyError
+
+    with pytest.raises(SparkifyError, match="does not exist"):
+        build(no_spark, sample_root / "nowhere", str(lake))

@@ -1,0 +1,54 @@
+"""A real two-worker standalone cluster (spark/session.py's master, tests/support/cluster_job.py
+as the application) builds what local mode builds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.engines import FAST_START
+from tests.support.lakes import LAKE_TABLES, assert_same_lake, lake_rows
+from tests.support.prerequisites import REPO
+from tests.support.spark_cluster import StandaloneCluster
+
+# without Java every test here skips, saying so, or fails under CI (support/prerequisites.py)
+pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
+
+
+def test_a_two_worker_standalone_cluster_builds_what_local_mode_builds(
+        sample_lake, adversarial_lake, sample_root, tmp_path):
+    """On a real cluster, in one application: the sample; the bad records and ties; the sample
+    in two steps and rebuilt. Each lake equals its local-mode twin (which equals `sparkify
+    load`, above)."""
+    adv_root, adv_lake, adv_built = adversarial_lake
+    steps = [["build", str(sample_root), str(tmp_path / "sample")],
+             ["build", str(adv_root), str(tmp_path / "adversarial")],
+             ["days", str(sample_root), str(tmp_path / "root"), 1, 20],
+             ["build", str(tmp_path / "root"), str(tmp_path / "steps")],
+             ["days", str(sample_root), str(tmp_path / "root"), 21, 30],
+             ["build", str(tmp_path / "root"), str(tmp_path / "steps")],
+             ["build", str(tmp_path / "root"), str(tmp_path / "steps")]]
+    conf = {**FAST_START, "spark.executor.memory": "768m"}
+    with StandaloneCluster(workers=2) as cluster:
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.support.cluster_job", cluster.url,
+             json.dumps(steps)], env={**cluster.env(), "SPARKIFY_TEST_SPARK_CONF":
+                                      json.dumps(conf)},
+            cwd=REPO, capture_output=True, text=True, timeout=400, check=False)
+        executors = (cluster.logs / "master.log").read_text().count("Launching executor")
+    assert done.returncode == 0, done.stderr[-2000:]
+    sample, adversarial, first, then, again = json.loads(done.stdout.strip().splitlines()[-1])
+    assert executors >= 2  # the job ran on both workers
+    assert sample["built"] and sample["tables"] == sample_lake[1].tables
+    assert_same_lake(tmp_path / "sample", sample["version"], sample_root, sample_lake,
+                     sample_root, (*LAKE_TABLES, "manifest"))
+    for table in (*LAKE_TABLES, "manifest"):
+        assert lake_rows(tmp_path / "adversarial", adversarial["version"], table) == lake_rows(
+            adv_lake, adv_built.version, table), table
+    assert first["files"]["loaded"] == 91 and then["files"] == {"loaded": 10, "skipped": 91}
+    assert_same_lake(tmp_path / "steps", then["version"], tmp_path / "root", sample_lake,
+                     sample_root)
+    assert not again["built"] and again["version"] == then["version"]
