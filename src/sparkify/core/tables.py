@@ -116,7 +116,7 @@ FOREIGN_KEYS: tuple[tuple[str, str, str, str], ...] = (
 # The Parquet lake of the Spark engine (spark/): a folder per table, Hive-partitioned by these
 # columns (songplays and events by their time's year and month), in the order they are written.
 LAKE_PARTITIONS: dict[str, tuple[str, ...]] = {
-    "artists": (), "songs": ("year", "artist_id"), "users": (), "time": ("year", "month"),
+    "artists": (), "songs": ("year",), "users": (), "time": ("year", "month"),
     "songplays": ("year", "month"), "events": ("year", "month"), "user_song_plays": (),
     "manifest": (), "rejects": (), "names": (),
 }

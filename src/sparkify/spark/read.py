@@ -110,6 +110,14 @@ def parse(spark: Any, kind: str, files: list[tuple[int, SourceFile]],
     return parse_inputs(kind, inputs, native=mode == "native")
 
 
+def _materialized(frame: Any) -> Any:
+    """`frame` cached and computed now: the views built on it run their stages side by side,
+    and each would compute a cache not yet filled."""
+    frame = frame.persist()
+    frame.count()
+    return frame
+
+
 def parse_inputs(kind: str, inputs: Any, native: bool = True) -> Parsed:
     """Parsed of INPUTS rows: a hash (line 0, sha256 given), a record (line, data), a whole
     file (whole, data) or a file to read (key). Each record is read and checked once (kept in
@@ -133,11 +141,12 @@ def parse_inputs(kind: str, inputs: Any, native: bool = True) -> Parsed:
                                 .alias("data"),
                                 *(F.lit(None).cast(columns.column_type(s)).alias(s.column)
                                   for s in FIELDS[kind]))
-    checked = checked.persist()
+    checked = _materialized(checked)
     theirs = checked.where(~F.col("clean") & (F.col("data").isNotNull()
                                               | F.col("key").isNotNull()))
     theirs = theirs.select("file_idx", F.explode(fallback.udf(kind, F)(
-        "line", "whole", "data", "key")).alias("r")).select("file_idx", "r.*").persist()
+        "line", "whole", "data", "key")).alias("r")).select("file_idx", "r.*")
+    theirs = _materialized(theirs)
     rows = checked.where("clean").select("file_idx", "line", *names).unionByName(
         theirs.where("line > 0 AND reason IS NULL").select("file_idx", "line", *names))
     rejects = theirs.where("reason IS NOT NULL").select(
