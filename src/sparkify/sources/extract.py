@@ -10,13 +10,15 @@ files, which hold one small object, whole), so memory does not grow with the inp
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from sparkify.core.records import (
     BOM,
+    DUPLICATE_REASON,
     FileStats,
     OnReject,
+    RejectCode,
     decode_raw,
     log_records,
     parse_records,
@@ -34,8 +36,16 @@ from sparkify.sources.files import (
 
 WHOLE_FILE_MAX = 8 << 20  # song files up to this size are read whole (one object, any layout)
 
-__all__ = ["KINDS", "SourceFile", "discover", "file_sha256", "find_sources", "parse_file",
-           "read_lines"]
+__all__ = [
+    "KINDS",
+    "SourceFile",
+    "discover",
+    "duplicate_rejects",
+    "file_sha256",
+    "find_sources",
+    "parse_file",
+    "read_lines",
+]
 
 
 def parse_file(source: SourceFile, file_idx: int, stats: FileStats,
@@ -74,3 +84,16 @@ def read_lines(key: str, numbers: set[int]) -> dict[int, str]:
                     raw = raw[len(BOM):]
                 found[current] = decode_raw(raw.rstrip(b"\r\n"))
     return found
+
+
+def duplicate_rejects(duplicates: Iterable[tuple[int, int]],
+                      key_of: Callable[[int], str]) -> list[tuple[int, int, str, str, str]]:
+    """The reject rows (file_idx, line, raw, reason, code) of events found to be replays after
+    parsing, by either engine: each file read once for its raw lines (`key_of(file_idx)`)."""
+    pairs = sorted(set(duplicates))
+    wanted: dict[int, set[int]] = {}
+    for idx, line in pairs:
+        wanted.setdefault(idx, set()).add(line)
+    raw = {idx: read_lines(key_of(idx), lines) for idx, lines in wanted.items()}
+    return [(idx, line, raw[idx].get(line, ""), DUPLICATE_REASON, RejectCode.DUPLICATE.value)
+            for idx, line in pairs]

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sparkify.core.fields import EVENT_FIELDS
-from sparkify.core.records import DUPLICATE_REASON, RejectCode
+from sparkify.core.records import RejectCode
 from sparkify.core.result import LoadResult
 from sparkify.core.sqltext import read_sql
 from sparkify.core.tables import LAKE_PARTITIONS
 from sparkify.errors import SparkifyError
-from sparkify.sources.extract import read_lines
+from sparkify.sources.extract import duplicate_rejects
 from sparkify.sources.files import Root, SourceFile, describe_root, discover, find_sources
 from sparkify.spark import lake as lake_mod
 from sparkify.spark import names as spark_names
@@ -32,18 +32,12 @@ Notify = Callable[[str], None]
 
 _FACTS = ("file_idx int, path string, kind string, size_bytes bigint, mtime_ns bigint, "
           "etag string")
-_REJECT_COLUMNS = (("file_idx", "int"), ("line_number", "int"), ("raw", "string"),
-                   ("reason", "string"), ("reason_code", "string"))
 SHUFFLE_BYTES = 64 << 20  # input bytes per shuffle partition (AQE merges smaller ones)
 # The tables a build computes, in order: each is the view of the sql/spark/ file of its name.
 # Those read by later steps are computed once and kept.
 REUSED = ("events_all", "songs", "artists", "songplays", "manifest")
 STEPS = ("events_all", "songs", "artists", "users", "songplays", "events", "time",
          "user_song_plays", "manifest")
-
-
-def _ddl(columns: tuple[tuple[str, str], ...]) -> str:
-    return ", ".join(f"{name} {kind}" for name, kind in columns)
 
 
 @dataclass
@@ -203,13 +197,9 @@ def _rejects(spark: Any, files: list[SourceFile]) -> Any:
     """Records that could not be loaded: those the rules refused, and the duplicates, whose
     raw text is read again from their files (as the PostgreSQL loader does)."""
     duplicates = spark.sql("SELECT file_idx, line FROM events_all WHERE duplicate").collect()
-    wanted: dict[int, set[int]] = {}
-    for row in duplicates:
-        wanted.setdefault(row.file_idx, set()).add(row.line)
-    raw = {idx: read_lines(files[idx].key, lines) for idx, lines in wanted.items()}
-    rows = [(idx, line, raw[idx].get(line, ""), DUPLICATE_REASON, RejectCode.DUPLICATE.value)
-            for idx, lines in wanted.items() for line in sorted(lines)]
-    found = spark.createDataFrame(rows, _ddl(_REJECT_COLUMNS))
+    rows = duplicate_rejects(((row.file_idx, row.line) for row in duplicates),
+                             lambda idx: files[idx].key)
+    found = spark.createDataFrame(rows, reader.REJECTS)
     both = spark.table("parse_rejects").unionByName(found)
     paths = spark.table("files").select("file_idx", "path")
     return both.join(paths, "file_idx").select("path", "line_number", "raw", "reason",

@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 import psycopg
 
 from sparkify.core.names import repair_all
-from sparkify.core.records import DUPLICATE_REASON, RejectCode
 from sparkify.core.sqltext import read_sql
 from sparkify.core.tables import STAGING_REJECT_COLUMNS
 from sparkify.errors import SparkifyError
 from sparkify.postgres.db import one
 from sparkify.postgres.load.stage import Batch
 from sparkify.postgres.schema import slot_sql
-from sparkify.sources.extract import read_lines
+from sparkify.sources.extract import duplicate_rejects
 
 # (records read, loaded, song plays, other pages, rejected, files) of a batch: batch_totals.sql
 BatchTotals = tuple[int, int, int, int, int, int]
@@ -69,16 +68,12 @@ def _found_duplicates(run: _Run, cur: psycopg.Cursor) -> None:
     duplicates = run.cur.execute(slot_sql(
         "SELECT file_idx, line FROM staging.duplicates ORDER BY file_idx, line", run.slot)
     ).fetchall()
-    wanted: dict[int, set[int]] = {}
-    for idx, line in duplicates:
-        wanted.setdefault(idx, set()).add(line)
-    raw = {idx: read_lines(run.batch[idx][0].key, lines) for idx, lines in wanted.items()}
+    rows = duplicate_rejects(duplicates, lambda idx: run.batch[idx][0].key)
     copy_sql = slot_sql(f"COPY staging.rejects ({', '.join(STAGING_REJECT_COLUMNS)}) "
                         "FROM STDIN", run.slot)
     with run.cur.copy(copy_sql) as copy:
-        for idx, line in duplicates:
-            copy.write_row((idx, line, raw[idx].get(line, ""), DUPLICATE_REASON,
-                            RejectCode.DUPLICATE.value))
+        for row in rows:
+            copy.write_row(row)
     run.sql("count_duplicates")
 
 
