@@ -11,7 +11,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,13 +18,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from sparkify.config import Settings
 from sparkify.postgres.server import EmbeddedServer
-from tests.support.loads import snapshot
+from tests.support.faults import CLI, rerun_equals_clean
 
 pytestmark = pytest.mark.embedded
-
-CLI = [sys.executable, "-m", "sparkify"]
 
 
 @pytest.fixture
@@ -166,11 +162,4 @@ def test_a_load_killed_with_its_server_at_six_points_ends_as_a_clean_load(server
         # the next command starts the server: nothing to do by hand
     assert len(hit) >= 5 and set(hit) == set(PHASES), f"phases hit: {hit}"
 
-    done = subprocess.run([*CLI, "load", str(data), "--json"], check=False, capture_output=True,
-                          text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    subprocess.run([*CLI, "load", str(data), "--no-check"], check=True, capture_output=True,
-                   timeout=300, env={**os.environ, "SPARKIFY_DATABASE": "clean"})
-    def settings(database: str) -> Settings:
-        return Settings(home=server.home, database_url=None, database=database, data_root=data)
-    assert snapshot(settings("sparkifydb")) == snapshot(settings("clean"))
+    rerun_equals_clean(server.home, data)

@@ -13,10 +13,8 @@ import subprocess
 
 import pytest
 
-from sparkify.config import Settings
 from sparkify.postgres.server import EmbeddedServer
-from tests.support.faults import CLI, nothing_half_loaded
-from tests.support.loads import snapshot
+from tests.support.faults import CLI, nothing_half_loaded, rerun_equals_clean
 from tests.support.prerequisites import missing
 
 pytestmark = [pytest.mark.embedded, pytest.mark.slow]
@@ -58,12 +56,4 @@ def test_a_disk_filled_by_a_load_ends_it_in_one_line_and_a_rerun_after_growing_e
 
     subprocess.run(["mount", "-o", "remount,size=1g", str(server.server_dir)], check=True)
     nothing_half_loaded()  # the next command restarts a server the full disk stopped
-    done = subprocess.run([*CLI, "load", str(data), "--no-check"], capture_output=True,
-                          text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr
-    subprocess.run([*CLI, "load", str(data), "--no-check"], check=True, capture_output=True,
-                   timeout=300, env={**os.environ, "SPARKIFY_DATABASE": "clean"})
-
-    def settings(database: str) -> Settings:
-        return Settings(home=server.home, database_url=None, database=database, data_root=data)
-    assert snapshot(settings("sparkifydb")) == snapshot(settings("clean"))
+    rerun_equals_clean(server.home, data)

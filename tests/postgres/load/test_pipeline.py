@@ -435,22 +435,31 @@ def wait_for_waiters(settings, count: int) -> None:
     raise AssertionError(f"only {waiting} of {count} loads reached the database together")
 
 
+def two_loads_held(settings, data, hold: str, release: str) -> list[tuple[str, str]]:
+    """Two `sparkify load --json` of `data` started while a session holds `hold`, both seen
+    waiting on it, then let go (`release`: "commit" or "rollback"); both succeed. Their
+    (stdout, stderr)."""
+    env = {**os.environ, "SPARKIFY_DATABASE": settings.database}
+    command = [sys.executable, "-m", "sparkify", "load", str(data), "--json"]
+    with connect(settings) as blocker:
+        blocker.execute(hold)
+        procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        wait_for_waiters(settings, 2)
+        getattr(blocker, release)()
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    return outputs
+
+
 def test_two_loads_at_once_never_duplicate(settings, tmp_path):
     for f in range(12):
         write_log(tmp_path, f"2018/{f:02}.json",
                   [event(sessionId=f, itemInSession=i, ts=T0 + i * MIN, userId=str(f + 1))
                    for i in range(20)])
-    env = {**os.environ, "SPARKIFY_DATABASE": settings.database}
-    command = [sys.executable, "-m", "sparkify", "load", str(tmp_path), "--json"]
-    with connect(settings) as blocker:
-        # hold the manifest so that neither load can finish before both have started
-        blocker.execute("LOCK TABLE sparkify.manifest IN ACCESS EXCLUSIVE MODE")
-        procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
-        wait_for_waiters(settings, 2)
-        blocker.commit()
-    outputs = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], outputs
+    # hold the manifest so that neither load can finish before both have started
+    outputs = two_loads_held(settings, tmp_path,
+                             "LOCK TABLE sparkify.manifest IN ACCESS EXCLUSIVE MODE", "commit")
     results = [json.loads(out) for out, _ in outputs]
     assert sorted(r["files"]["loaded"] for r in results) == [0, 12]
     assert any("another load" in err for _, err in outputs)
@@ -468,17 +477,8 @@ def test_two_loads_at_once_on_a_database_without_tables(pg_server, tmp_path):
     settings = dataclasses.replace(pg_server, database=name)
     for f in range(3):
         write_log(tmp_path, f"{f}.json", [event(sessionId=f, itemInSession=i) for i in range(5)])
-    env = {**os.environ, "SPARKIFY_DATABASE": name}
-    command = [sys.executable, "-m", "sparkify", "load", str(tmp_path), "--json"]
-    with connect(settings) as blocker:
-        # an uncommitted schema of the same name: both loads wait on it, then go at once
-        blocker.execute("CREATE SCHEMA sparkify")
-        procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
-        wait_for_waiters(settings, 2)
-        blocker.rollback()
-    outputs = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], outputs
+    # an uncommitted schema of the same name: both loads wait on it, then go at once
+    outputs = two_loads_held(settings, tmp_path, "CREATE SCHEMA sparkify", "rollback")
     assert sorted(json.loads(out)["files"]["loaded"] for out, _ in outputs) == [0, 3]
     assert scalar(settings, "SELECT count(*) FROM events") == 15
 
