@@ -85,7 +85,7 @@ def read(kind: str, raw: Any, functions: Any) -> Any:
 def parsed(kind: str, record: Any, raw: Any, functions: Any) -> tuple[Any, Any]:
     """(clean, the row's columns) of a record: `record` as read(), `raw` its text."""
     fields = FIELDS[kind]
-    element = record.getItem(0)
+    element = functions.get(record, functions.lit(0))  # null, not an error, when empty
     page = next((s for s in fields if s.column == "page"), None)
     play = (element[page.key] == PLAY_PAGE) if page else functions.lit(False)
     checks = [functions.size(record) == 1, functions.instr(raw, "\\u") == 0,
