@@ -34,7 +34,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO))  # the tests package: tests.support
 from harness.measure import Bench, log, run_measured, sparkify  # noqa: E402 - bench/harness
-from harness.results import machine_facts  # noqa: E402
+from harness.results import machine_facts, run_line  # noqa: E402
 from harness.roots import generated_root, root_facts  # noqa: E402
 from harness.script import options, save  # noqa: E402
 
@@ -131,13 +131,10 @@ def bench_external(args: argparse.Namespace) -> dict:
 
 
 def render(result: dict) -> str:
-    machine = result["machine"]
     lines = [f"<!-- bench:{SECTION}:start -->",
              (f"## A server of one's own: PostgreSQL 15 as a least-privilege role "
               f"(`{result['command']}`)"), "",
-             (f"{machine['date']}, commit {machine['commit']}"
-              f"{' (loader modified)' if machine['loader_dirty'] else ''}, {machine['cores']} "
-              f"cores ({machine['cpu']}), load average {result['loadavg']} before the run. "
+             (run_line(result) + f". "
               f"PostgreSQL {result['pg15_version']} on a loopback port with "
               "scram passwords and fsync off, as the embedded server runs here; the role owns "
               "its database, nothing more (no superuser: no session_replication_role). Each "

@@ -26,7 +26,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO))  # the tests package: tests.support
 from harness.measure import Bench, log, run_measured, sparkify  # noqa: E402 - bench/harness
-from harness.results import machine_facts, write_section  # noqa: E402
+from harness.results import machine_facts, run_line, write_section  # noqa: E402
 from harness.roots import data_files, generated_root, link_tree, root_facts  # noqa: E402
 
 from tests.support import s3_server  # noqa: E402 - moto's server on a free port
@@ -130,12 +130,9 @@ def render(result: dict) -> str:
     def median(name: str) -> float:
         return statistics.median(r["seconds"] for r in runs[name])
 
-    machine = result["machine"]
     lines = [f"<!-- bench:{SECTION}:start -->",
              f"## Loading from S3 vs from disk: K = {k} (`{result['command']}`)", "",
-             (f"{machine['date']}, commit {machine['commit']}"
-             f"{' (loader modified)' if machine['loader_dirty'] else ''}, {machine['cores']} "
-             f"cores ({machine['cpu']}), load average {result['loadavg']} before the run. "
+             (run_line(result) + f". "
              f"{facts['log_files']} log + {facts['song_files']:,} song files, "
              f"{facts['bytes'] / 1e6:.1f} MB, put into moto's S3 server on loopback "
              f"({result['upload_seconds']:.1f} s, not timed below). Each figure is "

@@ -33,7 +33,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO))  # the tests package: tests.support
 from harness.measure import Bench, log, run_measured, sparkify  # noqa: E402 - bench/harness
-from harness.results import machine_facts  # noqa: E402
+from harness.results import machine_facts, run_line  # noqa: E402
 from harness.roots import generated_root, root_facts  # noqa: E402
 from harness.script import options, save  # noqa: E402
 
@@ -208,13 +208,10 @@ def _targets(runs: dict) -> list[str]:
 
 
 def render(result: dict) -> str:
-    machine = result["machine"]
     lines = [f"<!-- bench:{SECTION}:start -->",
              f"## The Spark engine beside `sparkify load` (`{result['command']}`)", "",
-             (f"{machine['date']}, commit {machine['commit']}"
-              f"{' (loader modified)' if machine['loader_dirty'] else ''}, {machine['cores']} "
-              f"cores ({machine['cpu']}), load average {result['loadavg']} before the run "
-              f"(other agents share these cores: compare ratios within the run). "
+             (run_line(result) + " "
+              "(other agents share these cores: compare ratios within the run). "
               "Each figure is one whole command in its own process (a Spark one includes "
               "starting its JVM); the clusters are standalone, on loopback, "
               "workers of one core and 1 GB each, on the same two cores as everything else."),

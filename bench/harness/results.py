@@ -39,6 +39,14 @@ def machine_facts(bench: Bench) -> dict:
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
+def run_line(result: dict) -> str:
+    """The opening of a section's facts: when, which commit, which machine and how busy."""
+    machine = result["machine"]
+    return (f"{machine['date']}, commit {machine['commit']}"
+            f"{' (loader modified)' if machine['loader_dirty'] else ''}, {machine['cores']} "
+            f"cores ({machine['cpu']}), load average {result['loadavg']} before the run")
+
+
 def render(run: dict, section: str) -> str:
     m = run["machine"]
     s = m["server"]
