@@ -125,3 +125,19 @@ def test_the_server_starts_with_bulk_load_settings_that_the_user_can_override(tm
         server.stop()
         if server.server_dir != server.home / "server":
             shutil.rmtree(server.server_dir, ignore_errors=True)
+
+
+def test_a_server_whose_home_folder_was_removed_still_stops(tmp_path):
+    """As root the data lives outside SPARKIFY_HOME: removing the home (or cloning the
+    project again at the same path) leaves its server running, and `db stop` must stop it."""
+    if not server_mod._running_as_root():
+        pytest.skip("as a user the data lives inside the home: removing it removes the server")
+    server = EmbeddedServer(tmp_path / "home")
+    try:
+        server.ensure_running()
+        shutil.rmtree(server.home)
+        assert server.stop() is True
+        assert server.running_info() is None
+    finally:
+        server.stop()
+        shutil.rmtree(server.server_dir, ignore_errors=True)

@@ -130,10 +130,6 @@ class EmbeddedServer:
         """Start the server unless it runs already; initialise its folder on first use."""
         if self.running_info():
             return
-        try:
-            self.home.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise self._home_error(exc.strerror) from exc
         with self._lock():
             # another command started it while we waited, or it is starting or stopping
             if wait_for_settled(self.pgdata):
@@ -159,6 +155,12 @@ class EmbeddedServer:
 
     @contextlib.contextmanager
     def _lock(self):
+        """One start or stop at a time. As root the data lives elsewhere, so SPARKIFY_HOME
+        may be gone (a folder removed, a clone made again) while its server runs: made here."""
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._home_error(exc.strerror) from exc
         with open(self.home / "server.lock", "w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
