@@ -72,3 +72,12 @@ def test_an_up_to_date_lake_or_a_wrong_root_starts_no_spark(sample_lake, sample_
 
     with pytest.raises(SparkifyError, match="does not exist"):
         build(no_spark, sample_root / "nowhere", str(lake))
+
+
+def test_the_tests_sessions_keep_a_code_cache_that_lasts_through_many_builds(spark):
+    """The tests' quick-compiler option alone cut the JVM's code cache to 48 MB: the package's
+    session filled it during its last build and hung (tests/support/engines.py)."""
+    beans = spark._jvm.java.lang.management.ManagementFactory.getMemoryPoolMXBeans()
+    code = [bean.getUsage().getMax() for bean in beans
+            if bean.getName().startswith(("CodeCache", "CodeHeap"))]
+    assert code and sum(code) >= 200 * 2**20, code
