@@ -9,6 +9,7 @@ from importlib import resources
 import pytest
 
 from sparkify.core import rules
+from sparkify.core.names import RECORD_FIELDS
 from sparkify.core.sqltext import read_sql, render
 
 SQL_FILES = {dialect: sorted(path for path in resources.files(f"sparkify.{dialect}")
@@ -16,7 +17,8 @@ SQL_FILES = {dialect: sorted(path for path in resources.files(f"sparkify.{dialec
              for dialect in ("postgres", "spark")}
 # what a rule looks like written out: none of it may appear in a .sql file by hand
 SPELLED_OUT = [re.escape(rules.PLAY_PAGE), r"interval '1 millisecond'", r"timestamp_millis",
-               r"abs\(\s*\w+\.duration", r"isodow", r"weekofyear", r"date_part"]
+               r"abs\(\s*\w+\.duration", r"isodow", r"weekofyear", r"date_part",
+               r"octet_length", r"char_length"]  # the last two: "could be mis-encoded"
 # one row per key: DISTINCT ON (key) … to the statement's end, or row_number() OVER (PARTITION
 # BY key ORDER BY …)
 PICKS = [re.compile(r"(?i)DISTINCT\s+ON\s*\((?P<key>[^)]*)\)(?P<order>[^;]*)"),
@@ -38,6 +40,40 @@ def latest_picks(code: str) -> list[str]:
     return found
 
 
+# values unpivoted into rows: ARRAY[…], array(…), unnest(…), explode(…), stack(…), VALUES (…), …
+UNPIVOT = re.compile(r"(?i)\b(array|unnest|explode|stack|values)\s*(?=[\[(])")
+# a select of one column alone, as each branch of a UNION of name columns selects it
+LONE_COLUMN = re.compile(r"(?i)\bSELECT\s+(?:DISTINCT\s+)?(?:\w+\.)?(\w+)(?:\s+AS\s+\w+)?"
+                         r"\s+FROM\b")
+
+
+def _groups(code: str, start: int) -> str:
+    """The bracketed groups from `start` on, while a comma joins the next: `(a), (b)`."""
+    depth, end = 0, start
+    while end < len(code):
+        char = code[end]
+        depth += (char in "[(") - (char in "])")
+        end += 1
+        if depth == 0 and char in "])" and not re.match(r"\s*,\s*[\[(]", code[end:]):
+            break
+    return code[start:end]
+
+
+def name_lists(code: str) -> list[str]:
+    """The hand-written lists of core/names.py's name columns in `code`: two or more name
+    columns of one kind of record unpivoted together, or selected alone in one statement
+    (a UNION of one column each), which only {{name_candidates(…)}} may write."""
+    found = []
+    for statement in code.split(";"):
+        lists = [_groups(statement, match.end()) for match in UNPIVOT.finditer(statement)]
+        lists.append(" ".join(LONE_COLUMN.findall(statement)))
+        for text in lists:
+            named = set(re.findall(r"\w+", text))
+            if any(len(named & set(fields)) > 1 for fields in RECORD_FIELDS.values()):
+                found.append(text)
+    return found
+
+
 @pytest.mark.parametrize("dialect", ["postgres", "spark"])
 def test_every_sql_file_renders_and_spells_no_rule_out(dialect):
     assert SQL_FILES[dialect]
@@ -47,6 +83,7 @@ def test_every_sql_file_renders_and_spells_no_rule_out(dialect):
         for pattern in SPELLED_OUT:
             assert not re.search(pattern, code), (path.name, pattern)
         assert not latest_picks(code), (path.name, latest_picks(code))
+        assert not name_lists(code), (path.name, name_lists(code))
         assert "{{" not in render(text, dialect), path.name
 
 
@@ -86,6 +123,35 @@ def test_a_hand_written_latest_pick_is_found_and_other_picks_are_not():
     assert not latest_picks("row_number() OVER (PARTITION BY user_id ORDER BY plays DESC, song)")
     assert not latest_picks("SELECT DISTINCT ON (e.file_idx, e.line) e.file_idx, c.song_id "
                             "FROM e ORDER BY e.file_idx, e.line, abs(c.duration - e.length);")
+
+
+def test_name_candidates_render_one_pass_per_dialect():
+    events = render("{{name_candidates(events, staging.events)}}")
+    assert events.count("FROM staging.events") == 1
+    assert "unnest(ARRAY[song, artist, first_name, last_name, location])" in events
+    assert "octet_length(name) <> char_length(name)" in events
+    songs = render("{{name_candidates(songs, parsed_songs)}}", "spark")
+    assert songs.count("FROM parsed_songs") == 1
+    assert "explode(array(title, artist_name, artist_location))" in songs
+    assert "octet_length(name) <> length(name)" in songs
+    for kind in RECORD_FIELDS:  # the rendered lists are what the test refuses
+        for dialect in ("postgres", "spark"):
+            assert name_lists(render(f"{{{{name_candidates({kind}, r)}}}}", dialect)), kind
+
+
+def test_a_hand_written_list_of_name_columns_is_found_and_other_lists_are_not():
+    assert name_lists("SELECT DISTINCT v.name FROM (\n"
+                      "    SELECT song AS name FROM staging.events WHERE x\n    UNION ALL\n"
+                      "    SELECT e.artist FROM staging.events e WHERE y) v;")
+    assert name_lists("SELECT explode(array(title, artist_name)) AS name FROM parsed_songs")
+    assert name_lists("FROM staging.events CROSS JOIN LATERAL unnest(ARRAY[e.first_name,\n"
+                      "    e.last_name]) AS v(name)")
+    assert name_lists("CROSS JOIN LATERAL (VALUES (song), (location)) AS v(name)")
+    assert name_lists("SELECT stack(2, song, artist) AS name FROM parsed_events")
+    assert not name_lists("SELECT first_name, last_name, location FROM staging.events")
+    assert not name_lists("SELECT title FROM a UNION ALL SELECT song_id FROM b")
+    assert not name_lists("SELECT array(song_id, title) FROM songs; SELECT artist FROM e")
+    assert not name_lists("INSERT INTO songs (song_id, title, artist_id) VALUES (%s, %s, %s)")
 
 
 def test_an_unknown_rule_is_refused():

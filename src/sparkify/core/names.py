@@ -27,6 +27,9 @@ _CONFIG = ftfy.TextFixerConfig(
 # Their distinct non-ASCII values (ASCII text cannot be mis-encoded) are what gets repaired.
 EVENT_FIELDS = ("song", "artist", "first_name", "last_name", "location")
 SONG_FIELDS = ("title", "artist_name", "artist_location")
+# The same lists by the records each engine's SQL reads them from (staging.events, parsed_songs
+# …): `{{name_candidates(events, relation)}}` in a .sql file writes them out (core/sqltext.py).
+RECORD_FIELDS = {"events": EVENT_FIELDS, "songs": SONG_FIELDS}
 SHOWN = {
     "songplays": ("song_title", "artist_name", "location"),
     "users": ("first_name", "last_name", "location"),

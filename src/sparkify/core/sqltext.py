@@ -1,7 +1,8 @@
 """SQL text with the rules written in: each engine's .sql files name a rule, `{{rule(args)}}`,
 and this module writes it out for that engine's dialect from its one declaration in
-core/records.py and core/rules.py. So the tolerance, who wins, what a play is, the millisecond
-clock and each reject code have one home, and no .sql file spells them out.
+core/records.py, core/rules.py and core/names.py. So the tolerance, who wins, what a play is,
+the millisecond clock, each reject code and the names to repair have one home, and no .sql file
+spells them out.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from importlib import resources
 from typing import Literal
 
 from sparkify.core import rules
+from sparkify.core.names import RECORD_FIELDS
 from sparkify.core.records import REASONS, RejectCode
 
 Dialect = Literal["postgres", "spark"]
@@ -88,6 +90,27 @@ def _repaired_catalog(dialect: Dialect, args: list[str]) -> str:
             f" LEFT JOIN {names} na ON na.verbatim = a.name")
 
 
+# text that could be mis-encoded: not ASCII, so its length in bytes is not its length in characters
+_NON_ASCII: dict[Dialect, str] = {"postgres": "octet_length({x}) <> char_length({x})",
+                                  "spark": "octet_length({x}) <> length({x})"}
+_UNPIVOT: dict[Dialect, str] = {"postgres": "unnest(ARRAY[{}])", "spark": "explode(array({}))"}
+
+
+def _name_candidates(dialect: Dialect, args: list[str]) -> str:
+    """name_candidates(events, relation): the values of the name columns of core/names.py in
+    `relation` (records of that kind) that could be mis-encoded, one row per column and record,
+    as a query of one column, `name`. One pass over the relation; only its rows holding such a
+    value are unpivoted (on PostgreSQL, a lateral unnest of every row took twice the time of
+    one scan per column)."""
+    kind, relation = args
+    fields = RECORD_FIELDS[kind]
+    test = _NON_ASCII[dialect]
+    any_field = " OR ".join(test.format(x=field) for field in fields)
+    values = _UNPIVOT[dialect].format(", ".join(fields))
+    return (f"SELECT name FROM (SELECT {values} AS name FROM {relation} WHERE {any_field})"
+            f" AS unpivoted WHERE {test.format(x='name')}")
+
+
 # each part of rules.TIME_PARTS in each dialect, of a UTC wall-clock time `{t}`
 _TIME_PART_SQL: dict[Dialect, dict[str, str]] = {
     "postgres": {"hour": "date_part('hour', {t})", "day": "date_part('day', {t})",
@@ -117,6 +140,7 @@ _MACROS: dict[str, Callable[[Dialect, list[str]], str]] = {
     "within_tolerance": _within_tolerance,
     "song_match": _song_match,
     "repaired_catalog": _repaired_catalog,
+    "name_candidates": _name_candidates,
     "closest_match": _closest_match,
     "ms_to_timestamp": _ms_to_timestamp,
     "time_parts": _time_parts,
