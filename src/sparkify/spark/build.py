@@ -1,15 +1,17 @@
 """`sparkify lake build`: the ETL as a Spark job, from a data root into a Parquet lake.
 
-The files are found on the driver (sources.discover, as `sparkify load` finds them), then read,
-parsed and validated on the workers by extract.parse_file and records.py: the rules the
-PostgreSQL loader applies, from the same code. The set-based steps are the SQL of sql/spark/,
-whose tie-breaks and tolerance come from core.sqltext. Each build is written to a new
-version of the lake and made current at the end (lake.py): a build cut short leaves the lake
-as it was.
+The files are found on the driver (sources.discover, as `sparkify load` finds them), then read
+by Spark's own readers and checked by column expressions rendered from core/fields.py, the few
+records those cannot vouch for going through the loader's own validator (spark/read.py). Only
+log files new or changed since the current version are parsed; the others' rows come from it.
+The set-based steps are the SQL of spark/sql/, whose rules come from core.sqltext.
+Independent jobs run side by side (spark/jobs.py). Each build is written to a new version of
+the lake and made current at the end (lake.py): a build cut short leaves the lake as it was.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,12 +29,14 @@ from sparkify.spark import lake as lake_mod
 from sparkify.spark import names as spark_names
 from sparkify.spark import read as reader
 from sparkify.spark.columns import column_type
+from sparkify.spark.jobs import side_by_side
 
 Notify = Callable[[str], None]
 
 _FACTS = ("file_idx int, path string, kind string, size_bytes bigint, mtime_ns bigint, "
           "etag string")
 SHUFFLE_BYTES = 64 << 20  # input bytes per shuffle partition (AQE merges smaller ones)
+SPLITS_PER_CORE = 4  # input splits per core: tasks of even length finish together
 # The tables a build computes, in order: each is the view of the sql/spark/ file of its name.
 # Those read by later steps are computed once and kept.
 REUSED = ("events_all", "songs", "artists", "songplays", "manifest")
@@ -89,7 +93,7 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     result.files_skipped = len(files) - result.files_loaded
     if callable(spark):
         spark = spark()
-    _size_shuffles(spark, files)
+    _size_tasks(spark, files)
     notify(f"parsing {result.files_loaded:,} files")
     views = _parse(spark, files, layout, previous, changed)
     spark_names.register(spark)  # the view `names`, which songplays and users join
@@ -112,9 +116,8 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
         months = None if songs_changed and table == "songplays" else touched
         result.partitions[table] = layout.write(spark, frame, table, version, previous, months)
 
-    for table in LAKE_PARTITIONS:
-        notify(f"writing {table}")
-        write(table)
+    notify(f"writing {len(LAKE_PARTITIONS)} tables")
+    side_by_side(spark, [functools.partial(write, table) for table in LAKE_PARTITIONS])
     layout.make_current(version)
     _totals(spark, result, None if previous is None else changed)  # while manifest is cached
     for frame in (*views, *cached):
@@ -125,14 +128,17 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     return result
 
 
-def _size_shuffles(spark: Any, files: list[SourceFile]) -> None:
-    """Shuffle partitions from the input's size (Spark's 200 is for many machines), unless
-    set (--conf, spark-defaults.conf)."""
-    if spark.sparkContext.getConf().contains("spark.sql.shuffle.partitions"):
-        return
+def _size_tasks(spark: Any, files: list[SourceFile]) -> None:
+    """Shuffle partitions from the input's size (Spark's 200 is for many machines), and
+    input splits of a few per core (Spark packs files into one per core, so one task late
+    leaves a core idle), unless set (--conf, spark-defaults.conf)."""
+    conf = spark.sparkContext.getConf()
     parallelism = spark.sparkContext.defaultParallelism
-    wanted = max(parallelism, -(-sum(f.size for f in files) // SHUFFLE_BYTES))
-    spark.conf.set("spark.sql.shuffle.partitions", str(wanted))
+    if not conf.contains("spark.sql.shuffle.partitions"):
+        wanted = max(parallelism, -(-sum(f.size for f in files) // SHUFFLE_BYTES))
+        spark.conf.set("spark.sql.shuffle.partitions", str(wanted))
+    if not conf.contains("spark.sql.files.minPartitionNum"):
+        spark.conf.set("spark.sql.files.minPartitionNum", str(SPLITS_PER_CORE * parallelism))
 
 
 def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous: str | None,
@@ -145,10 +151,12 @@ def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous:
     facts = spark.createDataFrame([(i, f.key, f.kind, f.size, f.mtime_ns, f.etag)
                                    for i, f in indexed], _FACTS)
     facts.createOrReplaceTempView("file_facts")
-    songs = reader.parse(spark, "song", [(i, f) for i, f in indexed if f.kind == "song"],
-                         mode)
-    logs = [reader.parse(spark, "log", [(i, f) for i, f in indexed if f.kind == "log" and (
-        previous is None or f.key in changed)], mode)]
+    songs, new_logs = side_by_side(spark, [
+        lambda: reader.parse(spark, "song", [(i, f) for i, f in indexed if f.kind == "song"],
+                             mode),
+        lambda: reader.parse(spark, "log", [(i, f) for i, f in indexed if f.kind == "log" and (
+            previous is None or f.key in changed)], mode)])
+    logs = [new_logs]
     if previous is not None:
         logs.append(_previous_logs(spark, facts, layout, previous, changed))
     songs.rows.createOrReplaceTempView("parsed_songs")
