@@ -1,13 +1,14 @@
 """Source files into parsed rows and rejects, with Spark's own readers.
 
-Each file is read whole (`wholetext`: never split, so line numbers are exact, and its hash is
-of its bytes), packed with others into few tasks. Its bytes are split at "\\n" as `sparkify
-load` splits them (as Latin-1, which maps each byte to one character, so bytes that are not
-UTF-8 survive to the reject's raw text); a first line loses its BOM, a line its "\\r"s, blank
-lines are no records. A song file of several records' lines goes whole to the validator (it is
-one spread object or JSON lines, as records.song_records decides). Each record is read by
-from_json with the schema rendered from core/fields.py; one not certainly clean
-(spark/columns.py) goes to the validator itself (spark/fallback.py).
+Log files are read line by line (split at "\\n" as `sparkify load` splits them; a big file in
+several tasks), each line numbered by its place in its split after the lines of the file's
+earlier splits; their hashes are computed on the driver meanwhile. Song files are small: each
+is read whole and split the same way, and one of several records' lines goes whole to the
+validator (it is one spread object or JSON lines, as records.song_records decides). Bytes are
+handled as Latin-1, which maps each byte to one character, so bytes that are not UTF-8 survive
+to the reject's raw text; a first line loses its BOM, a line its "\\r"s, blank lines are no
+records. Each record is read by from_json with the schema rendered from core/fields.py; one
+not certainly clean (spark/columns.py) goes to the validator itself (spark/fallback.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from urllib.parse import unquote, urlparse
 
 from sparkify.core.fields import FIELDS
 from sparkify.errors import SparkifyError
-from sparkify.sources.files import SourceFile
+from sparkify.sources.files import SourceFile, file_sha256
 from sparkify.spark import columns, fallback
 
 REJECTS = "file_idx int, line_number int, raw string, reason string, reason_code string"
@@ -34,40 +35,62 @@ class Parsed:
     cached: list[Any]  # what the three are read from: unpersist when done
 
 
-def _contents(spark: Any, files: list[tuple[int, SourceFile]]) -> tuple[Any, list[int]]:
-    """(file_idx, data: the file's bytes) of local `files`, each file one row; and the indexes
-    of those Spark did not give (it skips names starting with "_"), for the validator to read.
+def _scan(spark: Any, files: list[tuple[int, SourceFile]], lines: bool) -> tuple[Any, list[int]]:
+    """Spark's text reader over the local `files`' common folder, `file_idx` joined on: whole
+    files (`data`: a file's bytes, one row each), or (`lines`) each line's bytes with where it
+    was read (`block`: its split's offset; `at`: its position in the task). Also the indexes
+    of the files Spark did not give (it skips names starting with "_"), for the validator.
 
-    The files' common folder is read, not each path: a list of paths is checked one by one,
-    in a Spark job of its own past a few dozen. Files there that the listing does not hold
-    (written since) fall out at the join."""
+    The folder is read, not each path: a list of paths is checked one by one, in a Spark job
+    of its own past a few dozen. Files there that the listing does not hold (written since)
+    fall out at the join."""
     from pyspark.sql import functions as F
 
     folder = os.path.commonpath([os.path.dirname(f.key) for _, f in files])
-    frame = (spark.read.option("recursiveFileLookup", "true").option("pathGlobFilter", "*.json")
-             .text(folder, wholetext=True))
+    reader = spark.read.option("recursiveFileLookup", "true").option("pathGlobFilter", "*.json")
+    frame = (reader.option("lineSep", "\n").text(folder) if lines
+             else reader.text(folder, wholetext=True))
     index = {f.key: idx for idx, f in files}
     # a file's path as Spark gives it, percent-encoded, without the file: scheme
     found = {path: index[unquote(path)] for path in
              (urlparse(uri).path for uri in frame.inputFiles()) if unquote(path) in index}
     paths = spark.createDataFrame(list(found.items()), "uri string, file_idx int")
     uri = F.regexp_replace(F.col("_metadata.file_path"), "^file:(//)?", "")
-    contents = frame.select(uri.alias("uri"), F.col("value").cast("binary").alias("data"))
-    contents = contents.join(F.broadcast(paths), "uri").drop("uri")
-    return contents, sorted(set(index.values()) - set(found.values()))
+    where = ([F.col("_metadata.file_block_start").alias("block"),
+              F.monotonically_increasing_id().alias("at")] if lines else [])
+    scanned = frame.select(uri.alias("uri"), *where, F.col("value").cast("binary").alias("data"))
+    scanned = scanned.join(F.broadcast(paths), "uri").drop("uri")
+    return scanned, sorted(set(index.values()) - set(found.values()))
 
 
-def _lines(kind: str, contents: Any) -> Any:
-    """(file_idx, line, whole, data, sha256): each file's hash on a row of line 0, then each
-    record's line, or (a song file of several lines) the whole file as line 1."""
+def _numbered(scanned: Any) -> Any:
+    """(file_idx, line, data) of scanned lines: a line's number in its file is its position
+    in its split (`at` counts a task's lines in order) after the lines of the file's earlier
+    splits, counted first (a split is a block of a big file, so files are read in parallel)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    splits = scanned.groupBy("file_idx", "block").agg(F.min("at").alias("first"),
+                                                      F.count(F.lit(1)).alias("n"))
+    earlier = Window.partitionBy("file_idx").orderBy("block").rowsBetween(
+        Window.unboundedPreceding, -1)
+    splits = splits.select("file_idx", "block", (
+        F.coalesce(F.sum("n").over(earlier), F.lit(0)) - F.col("first") + 1).alias("shift"))
+    numbered = scanned.join(F.broadcast(splits), ["file_idx", "block"])
+    return numbered.select("file_idx", (F.col("at") + F.col("shift")).cast("int").alias("line"),
+                           "data")
+
+
+def _song_lines(contents: Any) -> Any:
+    """(file_idx, line, whole, data, sha256) of whole song files: each file's hash on a row of
+    line 0, then each record's line, or (a file of several records' lines) the whole file as
+    line 1, for the validator to split as records.song_records does."""
     from pyspark.sql import functions as F
 
     text = F.regexp_replace(F.decode("data", "ISO-8859-1"), "^\u00ef\u00bb\u00bf", "")
     lines = F.split(text, "\n", -1)  # Latin-1: one character per byte, so split loses nothing
-    whole = F.lit(False)
-    if kind == "song":
-        whole = F.size(F.filter(lines, lambda ln: ~ln.rlike(_BLANK))) > 1
-        lines = F.when(whole, F.array(text)).otherwise(lines)
+    whole = F.size(F.filter(lines, lambda ln: ~ln.rlike(_BLANK))) > 1
+    lines = F.when(whole, F.array(text)).otherwise(lines)
     frame = contents.select("file_idx", whole.alias("whole"), F.posexplode(
         F.concat(F.array(F.sha2("data", 256)), lines)).alias("line", "text"))
     frame = frame.where((F.col("line") == 0) | ~F.col("text").rlike(_BLANK))
@@ -77,6 +100,38 @@ def _lines(kind: str, contents: Any) -> Any:
         "file_idx", "line", "whole",
         F.when(F.col("line") > 0, F.encode(record, "ISO-8859-1")).alias("data"),
         F.when(F.col("line") == 0, F.col("text")).alias("sha256"))
+
+
+def _log_lines(spark: Any, files: list[tuple[int, SourceFile]]) -> tuple[Any, list[int]]:
+    """INPUTS of local log files read line by line (split at "\\n" as `sparkify load` splits
+    them; big files in several tasks): a first line loses its BOM, a line its "\\r"s, blank
+    lines are no records. Their hashes are not here (_hashed)."""
+    from pyspark.sql import functions as F
+
+    scanned, unread = _scan(spark, files, lines=True)
+    numbered = _numbered(scanned)
+    text = F.decode("data", "ISO-8859-1")  # one character per byte: nothing is lost
+    text = F.when(F.col("line") == 1, F.regexp_replace(text, "^\u00ef\u00bb\u00bf", "")
+                  ).otherwise(text)
+    lines = numbered.select("file_idx", "line", text.alias("text")).where(
+        ~F.col("text").rlike(_BLANK))
+    return lines.select("file_idx", "line", F.lit(False).alias("whole"), F.encode(
+        F.regexp_replace("text", "\r+$", ""), "ISO-8859-1").alias("data"),
+        F.lit(None).cast("string").alias("key"), F.lit(None).cast("string").alias("sha256")
+    ), unread
+
+
+def _hashed(spark: Any, files: list[tuple[int, SourceFile]], parsing: Any) -> Parsed:
+    """`parsing()`'s Parsed with the hashes of `files` added: computed here while Spark
+    parses (hashlib runs outside the interpreter's lock), read a block at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="sparkify-hash") as pool:
+        digests = pool.map(lambda item: file_sha256(item[1].key), files)
+        parsed = parsing()
+        rows = [(idx, digest) for (idx, _), digest in zip(files, digests, strict=True)]
+    hashes = spark.createDataFrame(rows, "file_idx int, sha256 string")
+    return Parsed(parsed.rows, parsed.rejects, parsed.hashes.unionByName(hashes), parsed.cached)
 
 
 INPUTS = "file_idx int, line int, whole boolean, data binary, key string, sha256 string"
@@ -101,13 +156,20 @@ def parse(spark: Any, kind: str, files: list[tuple[int, SourceFile]],
         inputs = inputs.repartition(max(1, min(len(files), spark.sparkContext
                                                .defaultParallelism * 4)))
         return parse_inputs(kind, inputs, native=False)
-    contents, unread = _contents(spark, files)
-    inputs = _lines(kind, contents).withColumn("key", F.lit(None).cast("string"))
-    if unread:
+    if kind == "log":
+        inputs, unread = _log_lines(spark, files)
+    else:
+        contents, unread = _scan(spark, files, lines=False)
+        inputs = _song_lines(contents).withColumn("key", F.lit(None).cast("string"))
+    if unread:  # the validator reads these, and gives their hashes
         keys = dict(files)
         inputs = inputs.unionByName(spark.createDataFrame(
             [(idx, 0, True, None, keys[idx].key, None) for idx in unread], INPUTS))
-    return parse_inputs(kind, inputs, native=mode == "native")
+    native = mode == "native"
+    if kind != "log":
+        return parse_inputs(kind, inputs, native=native)
+    read = [(idx, f) for idx, f in files if idx not in set(unread)]
+    return _hashed(spark, read, lambda: parse_inputs(kind, inputs, native=native))
 
 
 def _materialized(frame: Any) -> Any:
