@@ -109,6 +109,7 @@ def bench_spark(args: argparse.Namespace) -> dict:
             log(f"K={scale}: lake build local[2], every record through the Python validator")
             row["python"] = lake_build(root, scratch / f"k{scale}-python", "local[2]", env,
                                        ("spark.sparkify.parse=python",))
+        if scale <= args.new_day_max_k:
             log(f"K={scale}: a new day added")
             row["new day"] = new_day(root, scratch, env)
         for workers in args.clusters:
@@ -225,11 +226,14 @@ def main(argv: list[str] | None = None) -> int:
     extra.add_argument("--clusters", default="1,2",
                        help="workers of the cluster runs (default 1,2; \"\" for none)")
     extra.add_argument("--python-max-k", type=int, default=100,
-                       help="largest K of the Python-path and new-day runs (default 100)")
+                       help="largest K of the Python-path runs (default 100)")
+    extra.add_argument("--new-day-max-k", type=int, default=100,
+                       help="largest K of the new-day runs (default 100)")
     known, rest = extra.parse_known_args(argv if argv is not None else sys.argv[1:])
     args = options(__doc__, SECTION, "1,10,100", argv=rest)
     args.clusters = [int(n) for n in known.clusters.split(",") if n.strip()]
     args.python_max_k = known.python_max_k
+    args.new_day_max_k = known.new_day_max_k
     args.argv = argv if argv is not None else sys.argv[1:]
     result = bench_spark(args)
     save(args, SECTION, result, render)
