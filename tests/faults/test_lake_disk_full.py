@@ -1,8 +1,9 @@
 """`lake build` with the lake's folder full: one line naming the cause, the lake as it was,
-and after space is freed a rerun equal to a clean build.
+and after space is freed a rerun equal to a clean build (the sample built in one go:
+tests/plugins/spark.py's `sample_lake`).
 
-The lake sits on a small tmpfs mounted for the test (as root), filled up by a file the test
-writes, then deleted.
+The lake (the first 20 days', tests/plugins/spark.py's `twenty_days`, copied) sits on a small
+tmpfs mounted for the test (as root), filled up by a file the test writes, then deleted.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import subprocess
 
 import pytest
 
-from sparkify.spark import session
 from sparkify.spark.build import build
 from sparkify.spark.lake import Lake
-from tests.support.engines import FAST_START, FAST_START_ARGS
+from tests.support.engines import FAST_START_ARGS
 from tests.support.faults import CLI
 from tests.support.helpers import copy_sample
-from tests.support.lakes import LAKE_TABLES, lake_rows
+from tests.support.lakes import assert_same_lake
 from tests.support.prerequisites import missing
 
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
@@ -49,32 +49,25 @@ def fill(folder) -> None:
 
 
 def test_a_build_into_a_full_lake_ends_in_one_line_and_leaves_the_lake_as_it_was(
-        small_disk, sample_root, tmp_path):
-    root, lake = tmp_path / "root", small_disk / "lake"
-    copy_sample(sample_root, root, range(1, 21))
-    spark = session.start("local[2]", FAST_START)
-    try:
-        first = build(spark, root, str(lake))
-        fill(small_disk)
-        copy_sample(sample_root, root, range(21, 31))
-        full = subprocess.run([*CLI, "lake", "build", str(root), str(lake), "--master",
-                               "local[1]", *FAST_START_ARGS], capture_output=True, text=True,
-                              timeout=300, check=False)
-        # the JVM's own notice of the vector module, printed at every start, is no error
-        lines = [line for line in full.stderr.splitlines()
-                 if line.strip() and not line.startswith("WARNING: Using incubator modules")]
-        assert full.returncode == 2 and len(lines) == 1, full.stderr[-3000:]
-        assert "No space left on device" in lines[0], lines[0]
-        assert Lake(lake).current() == first.version  # as it was, and readable
-        assert Lake(lake).counts(first.version) == first.tables
+        small_disk, spark, twenty_days, sample_lake, sample_root):
+    root, built, first = twenty_days
+    lake = small_disk / "lake"
+    shutil.copytree(built, lake)  # the first 20 days' lake, on the small disk
+    fill(small_disk)
+    copy_sample(sample_root, root, range(21, 31))
+    full = subprocess.run([*CLI, "lake", "build", str(root), str(lake), "--master", "local[1]",
+                           *FAST_START_ARGS], capture_output=True, text=True, timeout=300,
+                          check=False)
+    # the JVM's own notice of the vector module, printed at every start, is no error
+    lines = [line for line in full.stderr.splitlines()
+             if line.strip() and not line.startswith("WARNING: Using incubator modules")]
+    assert full.returncode == 2 and len(lines) == 1, full.stderr[-3000:]
+    assert "No space left on device" in lines[0], lines[0]
+    assert Lake(lake).current() == first.version  # as it was, and readable
+    assert Lake(lake).counts(first.version) == first.tables
 
-        (small_disk / "filler").unlink()
-        then = build(spark, root, str(lake))
-        clean_lake = tmp_path / "clean"
-        clean = build(spark, root, str(clean_lake))
-    finally:
-        session.stop(spark)
+    (small_disk / "filler").unlink()
+    then = build(spark, root, str(lake))
     assert then.built and (then.files_loaded, then.files_skipped) == (10, 91)
-    for table in LAKE_TABLES:
-        assert lake_rows(lake, then.version, table) == lake_rows(
-            clean_lake, clean.version, table), table
+    # the root is now the whole sample: the lake equals the sample built in one go
+    assert_same_lake(lake, then.version, root, sample_lake, sample_root)

@@ -1,6 +1,15 @@
-"""The Spark plugin: Java for the engine, and a local[2] session for a module's tests."""
+"""The Spark plugin: Java for the engine, one local[2] session for the whole run, and the lakes
+several tests compare with, each built once (a build takes tens of seconds on two cores).
+
+The session is the run's: pyspark keeps its JVM until the process exits whatever the scope, so a
+session per module only added a SparkContext start each time. Code that stops it (an example of
+docs/python-api.md runs `api.lake_build`, which stops the session it gets) only costs the next
+test a restart: `spark` hands out a live one.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
@@ -14,11 +23,91 @@ def java() -> None:
     require_java()
 
 
-@pytest.fixture(scope="module")
-def spark(java):
-    """One local[2] session serves a module (a session takes seconds to start)."""
-    from sparkify.spark import session  # pyspark is imported only by the tests that use it
+class SharedSpark:
+    """The run's local[2] session, started when first asked for, again if someone stopped it."""
 
-    started = session.start("local[2]", FAST_START)
-    yield started
-    session.stop(started)
+    def __init__(self) -> None:
+        self.session: Any = None
+
+    def live(self) -> Any:
+        from sparkify.spark import session  # pyspark is imported only by the tests that use it
+
+        if self.session is None or self.session.sparkContext._jsc is None:
+            self.session = session.start("local[2]", FAST_START)
+        return self.session
+
+    def stop(self) -> None:
+        from sparkify.spark import session
+
+        if self.session is not None and self.session.sparkContext._jsc is not None:
+            session.stop(self.session)
+        self.session = None
+
+
+@pytest.fixture(scope="session")
+def shared_spark(java):
+    shared = SharedSpark()
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture
+def spark(shared_spark):
+    """The run's local[2] session."""
+    return shared_spark.live()
+
+
+@pytest.fixture
+def no_spark_session(shared_spark) -> None:
+    """No session runs in this process: the test's code starts (and stops) its own."""
+    shared_spark.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_lake(shared_spark, sample_root, tmp_path_factory):
+    """The real sample built in one go, for the tests that compare other builds with it."""
+    from sparkify.spark.build import build
+
+    lake = tmp_path_factory.mktemp("sample-lake")
+    return lake, build(shared_spark.live(), sample_root, str(lake))
+
+
+@pytest.fixture(scope="session")
+def k10_root(tmp_path_factory):
+    """Ten times the sample's size, generated (`sparkify generate --scale 10 --seed 7`)."""
+    from sparkify import api
+
+    root = tmp_path_factory.mktemp("k10") / "data"
+    api.generate(root, scale=10, seed=7)
+    return root
+
+
+@pytest.fixture(scope="session")
+def k10_lake(shared_spark, k10_root, tmp_path_factory):
+    """k10_root built in local[2]: (lake, result)."""
+    from sparkify.spark.build import build
+
+    lake = tmp_path_factory.mktemp("k10-lake") / "lake"
+    spark = shared_spark.live()
+    # its log files (about 1.2 MB each) read in splits of 300 kB, several tasks a file, as big
+    # files are: the equality with `sparkify load` then pins the lines' numbers (spark/read.py)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "300000")
+    try:
+        return lake, build(spark, k10_root, str(lake))
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+
+
+@pytest.fixture(scope="session")
+def twenty_days(shared_spark, sample_root, tmp_path_factory):
+    """The sample's songs and first 20 days of logs, built: (root, lake, result), for the tests
+    that build the other 10 days on top after a fault. Each copies the lake (a lake is a folder
+    that can move) and adds days 21-30 to this root (the same bytes and mtimes whoever copies them
+    first): the lake's manifest holds the root's absolute paths, so the root stays where it is."""
+    from sparkify.spark.build import build
+    from tests.support.helpers import copy_sample
+
+    base = tmp_path_factory.mktemp("twenty-days")
+    root, lake = base / "root", base / "lake"
+    copy_sample(sample_root, root, range(1, 21))
+    return root, lake, build(shared_spark.live(), root, str(lake))

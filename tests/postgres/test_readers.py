@@ -9,16 +9,13 @@ one transaction, each snapshot is moreover the old warehouse or the new one, by 
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import psycopg
 import pytest
 
 from sparkify.core.sqltext import read_sql
 from sparkify.postgres.server import EmbeddedServer
-from tests.support.engines import FAST_START_ARGS
 from tests.support.faults import CLI
 
 pytestmark = pytest.mark.embedded  # the reader is created by grant-read on the embedded server
@@ -53,21 +50,13 @@ def check_snapshot(conn: psycopg.Connection, counts: list | None = None) -> int:
     return files
 
 
-@pytest.fixture(scope="module")
-def k10(tmp_path_factory):
-    data = tmp_path_factory.mktemp("k10") / "data"
-    subprocess.run([*CLI, "generate", str(data), "--scale", "10"], check=True,
-                   capture_output=True, timeout=120)
-    return data
-
-
 def reader_url(settings) -> str:
     subprocess.run([*CLI, "grant-read", READER], check=True, capture_output=True, timeout=120)
     return EmbeddedServer(settings.home).url(settings.database or "sparkifydb", READER)
 
 
-def test_a_reader_sees_a_whole_warehouse_at_every_snapshot_of_a_load(settings, k10):
-    data = k10
+def test_a_reader_sees_a_whole_warehouse_at_every_snapshot_of_a_load(settings, k10_root):
+    data = k10_root
     url = reader_url(settings)
     load = subprocess.Popen([*CLI, "load", str(data), "--no-check"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
@@ -87,14 +76,11 @@ def test_a_reader_sees_a_whole_warehouse_at_every_snapshot_of_a_load(settings, k
 @pytest.mark.slow
 @pytest.mark.usefixtures("java")
 def test_a_reader_sees_the_old_or_the_new_warehouse_throughout_a_lake_publish(
-        sample_settings, k10, tmp_path):
-    """The old warehouse: the sample, loaded by `sparkify load`; the new: a K=10 lake."""
-    lake = tmp_path / "lake"
-    built = subprocess.run([*CLI, "lake", "build", str(k10), str(lake), "--master", "local[2]",
-                            "--json", *FAST_START_ARGS], capture_output=True, text=True,
-                           check=False, timeout=600,
-                           env=dict(os.environ, PYSPARK_PYTHON=sys.executable))
-    assert built.returncode == 0, built.stderr[-2000:]
+        sample_settings, k10_lake):
+    """The old warehouse: the sample, loaded by `sparkify load`; the new: a K=10 lake
+    (tests/plugins/spark.py's, built once for the run)."""
+    lake, built = k10_lake
+    assert built.built
     url = reader_url(sample_settings)
     old: list[tuple] = []
     seen: list[tuple] = []

@@ -45,7 +45,8 @@ def test_every_example_runs(settings, sample_root, tmp_path, capsys):
 @pytest.mark.slow
 # Spark's equality on the second server is tests/spark/test_equals_load.py's
 @pytest.mark.first_pass
-@pytest.mark.usefixtures("java")
+# the run's shared session stopped first: the example starts Spark itself, as a reader's would
+@pytest.mark.usefixtures("java", "no_spark_session")
 def test_the_spark_examples_run(settings, sample_root, tmp_path):
     namespace = {"DATA": sample_root, "OUT": tmp_path}
     run(examples(spark=False)[:2], namespace)  # `server` and a first load

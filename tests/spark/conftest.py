@@ -1,6 +1,6 @@
-"""The lakes the Spark tests compare with one another, built once for the package: the real
-sample, and a root of every kind of bad record and tie (a build takes tens of seconds on two
-cores). One local[2] session serves the package; it stops after the package's last test."""
+"""A root of every kind of bad record and tie, and its lake, built once for the package (a build
+takes tens of seconds on two cores) with the run's session; the real sample's lake is
+tests/plugins/spark.py's `sample_lake`, shared with the fault tests."""
 
 from __future__ import annotations
 
@@ -11,25 +11,7 @@ import pytest
 
 from sparkify.generate.ids import mojibake
 from sparkify.spark.build import build
-from tests.support.engines import FAST_START
 from tests.support.helpers import event, song, write_log, write_song
-
-
-@pytest.fixture(scope="package")
-def spark(java):
-    """The package's session (tests/plugins/spark.py's is one per module)."""
-    from sparkify.spark import session
-
-    started = session.start("local[2]", FAST_START)
-    yield started
-    session.stop(started)
-
-
-@pytest.fixture(scope="package")
-def sample_lake(spark, sample_root, tmp_path_factory):
-    """The real sample built in one go, for the tests that compare other builds with it."""
-    lake = tmp_path_factory.mktemp("sample-lake")
-    return lake, build(spark, sample_root, str(lake))
 
 
 def adversarial_root(root: Path) -> None:
@@ -119,10 +101,10 @@ def json_level_root(root: Path) -> None:
 
 
 @pytest.fixture(scope="package")
-def adversarial_lake(spark, tmp_path_factory):
+def adversarial_lake(shared_spark, tmp_path_factory):
     """adversarial_root built in local mode: (root, lake, result)."""
     base = tmp_path_factory.mktemp("adversarial")
     root, lake = base / "root", base / "lake"
     adversarial_root(root)
     json_level_root(root)
-    return root, lake, build(spark, root, str(lake))
+    return root, lake, build(shared_spark.live(), root, str(lake))

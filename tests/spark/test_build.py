@@ -3,7 +3,9 @@ one build in one go; an up-to-date lake or a wrong root starts no Spark."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import pytest
 from sparkify.spark.build import build
 from sparkify.spark.lake import Lake
 from tests.support.engines import FAST_START_ARGS
+from tests.support.faults import CLI
 from tests.support.helpers import copy_sample
 from tests.support.lakes import assert_same_lake
 
@@ -21,17 +24,18 @@ from tests.support.lakes import assert_same_lake
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
 
 
-def test_two_steps_with_a_kill_between_equal_one_build_in_one_go(spark, sample_lake,
+def test_two_steps_with_a_kill_between_equal_one_build_in_one_go(spark, twenty_days, sample_lake,
                                                                   sample_root, tmp_path):
     """Build 20 days, then kill -9 a build of all 30 midway: the lake is as it was; the rerun
-    completes it, equal to the sample built in one go; then a rebuild writes nothing."""
-    root, lake = tmp_path / "root", tmp_path / "lake"
-    copy_sample(sample_root, root, range(1, 21))
-    first = build(spark, root, str(lake))
+    completes it, equal to the sample built in one go; then a rebuild (`sparkify lake build
+    --json`) writes nothing and starts no Spark."""
+    root, built, first = twenty_days  # the first step, built once for the run
+    lake = tmp_path / "lake"
+    shutil.copytree(built, lake)
     assert first.built and first.files_loaded == 71 + 20
     copy_sample(sample_root, root, range(21, 31))
-    proc = subprocess.Popen([sys.executable, "-m", "sparkify", "lake", "build", str(root),
-                             str(lake), "--master", "local[1]", "--json", *FAST_START_ARGS],
+    proc = subprocess.Popen([*CLI, "lake", "build", str(root), str(lake), "--master",
+                             "local[1]", "--json", *FAST_START_ARGS],
                             env=dict(os.environ, PYSPARK_PYTHON=sys.executable),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -56,8 +60,11 @@ def test_two_steps_with_a_kill_between_equal_one_build_in_one_go(spark, sample_l
     assert then.events["read"] == late  # the second step counts its own files
     assert then.partitions["songplays"] == {"written": 1, "kept": 0}  # November: touched
     assert_same_lake(lake, then.version, root, sample_lake, sample_root)
-    again = build(spark, root, str(lake))  # nothing changed: nothing written
-    assert not again.built and again.version == then.version
+    again = subprocess.run([*CLI, "lake", "build", str(root), str(lake), "--json"],
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert again.returncode == 0, again.stderr[-2000:]
+    done = json.loads(again.stdout)  # nothing changed: nothing written
+    assert not done["built"] and done["version"] == then.version
 
 
 def test_an_up_to_date_lake_or_a_wrong_root_starts_no_spark(sample_lake, sample_root):
