@@ -304,8 +304,9 @@ def test_load_on_a_terminal_shows_progress_then_the_summary(settings, tmp_path):
 
     small_root(tmp_path)
     controller, terminal = pty.openpty()
+    server = {"DATABASE_URL": settings.database_url} if settings.database_url else {}
     env = clean_env(SPARKIFY_HOME=str(settings.home), SPARKIFY_DATABASE=settings.database,
-                    TERM="xterm", COLUMNS="120")
+                    TERM="xterm", COLUMNS="120", **server)  # the pass's server, PG15 included
     proc = subprocess.Popen([sys.executable, "-m", "sparkify", "load", str(tmp_path)], env=env,
                             stdin=terminal, stdout=terminal, stderr=terminal)
     os.close(terminal)
