@@ -14,6 +14,7 @@ not certainly clean (spark/columns.py) goes to the validator itself (spark/fallb
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -25,6 +26,8 @@ from sparkify.spark import columns, fallback
 
 REJECTS = "file_idx int, line_number int, raw string, reason string, reason_code string"
 _BLANK = "^[ \\t\\r\\x0B\\f]*$"  # what bytes.strip() strips, and nothing else
+_BOM = "^\u00ef\u00bb\u00bf"  # UTF-8's byte order mark, read as Latin-1: a first line loses it
+_CRS = "\r+$"  # a record's line loses its "\\r"s
 
 
 @dataclass
@@ -56,9 +59,10 @@ def _scan(spark: Any, files: list[tuple[int, SourceFile]], lines: bool) -> tuple
              (urlparse(uri).path for uri in frame.inputFiles()) if unquote(path) in index}
     paths = spark.createDataFrame(list(found.items()), "uri string, file_idx int")
     uri = F.regexp_replace(F.col("_metadata.file_path"), "^file:(//)?", "")
-    where = ([F.col("_metadata.file_block_start").alias("block"),
-              F.monotonically_increasing_id().alias("at")] if lines else [])
-    scanned = frame.select(uri.alias("uri"), *where, F.col("value").cast("binary").alias("data"))
+    position = ([F.col("_metadata.file_block_start").alias("block"),
+                 F.monotonically_increasing_id().alias("at")] if lines else [])
+    scanned = frame.select(uri.alias("uri"), *position,
+                           F.col("value").cast("binary").alias("data"))
     scanned = scanned.join(F.broadcast(paths), "uri").drop("uri")
     return scanned, sorted(set(index.values()) - set(found.values()))
 
@@ -87,7 +91,7 @@ def _song_lines(contents: Any) -> Any:
     line 1, for the validator to split as records.song_records does."""
     from pyspark.sql import functions as F
 
-    text = F.regexp_replace(F.decode("data", "ISO-8859-1"), "^\u00ef\u00bb\u00bf", "")
+    text = F.regexp_replace(F.decode("data", "ISO-8859-1"), _BOM, "")
     lines = F.split(text, "\n", -1)  # Latin-1: one character per byte, so split loses nothing
     whole = F.size(F.filter(lines, lambda ln: ~ln.rlike(_BLANK))) > 1
     lines = F.when(whole, F.array(text)).otherwise(lines)
@@ -95,7 +99,7 @@ def _song_lines(contents: Any) -> Any:
         F.concat(F.array(F.sha2("data", 256)), lines)).alias("line", "text"))
     frame = frame.where((F.col("line") == 0) | ~F.col("text").rlike(_BLANK))
     record = F.when(F.col("whole"), F.col("text")).otherwise(
-        F.regexp_replace("text", "\r+$", ""))
+        F.regexp_replace("text", _CRS, ""))
     return frame.select(
         "file_idx", "line", "whole",
         F.when(F.col("line") > 0, F.encode(record, "ISO-8859-1")).alias("data"),
@@ -111,17 +115,17 @@ def _log_lines(spark: Any, files: list[tuple[int, SourceFile]]) -> tuple[Any, li
     scanned, unread = _scan(spark, files, lines=True)
     numbered = _numbered(scanned)
     text = F.decode("data", "ISO-8859-1")  # one character per byte: nothing is lost
-    text = F.when(F.col("line") == 1, F.regexp_replace(text, "^\u00ef\u00bb\u00bf", "")
-                  ).otherwise(text)
+    text = F.when(F.col("line") == 1, F.regexp_replace(text, _BOM, "")).otherwise(text)
     lines = numbered.select("file_idx", "line", text.alias("text")).where(
         ~F.col("text").rlike(_BLANK))
     return lines.select("file_idx", "line", F.lit(False).alias("whole"), F.encode(
-        F.regexp_replace("text", "\r+$", ""), "ISO-8859-1").alias("data"),
+        F.regexp_replace("text", _CRS, ""), "ISO-8859-1").alias("data"),
         F.lit(None).cast("string").alias("key"), F.lit(None).cast("string").alias("sha256")
     ), unread
 
 
-def _hashed(spark: Any, files: list[tuple[int, SourceFile]], parsing: Any) -> Parsed:
+def _hashed(spark: Any, files: list[tuple[int, SourceFile]],
+            parsing: Callable[[], Parsed]) -> Parsed:
     """`parsing()`'s Parsed with the hashes of `files` added: computed here while Spark
     parses (hashlib runs outside the interpreter's lock), read a block at a time."""
     from concurrent.futures import ThreadPoolExecutor
@@ -156,20 +160,27 @@ def parse(spark: Any, kind: str, files: list[tuple[int, SourceFile]],
         inputs = inputs.repartition(max(1, min(len(files), spark.sparkContext
                                                .defaultParallelism * 4)))
         return parse_inputs(kind, inputs, native=False)
+    native = mode == "native"
     if kind == "log":
         inputs, unread = _log_lines(spark, files)
-    else:
-        contents, unread = _scan(spark, files, lines=False)
-        inputs = _song_lines(contents).withColumn("key", F.lit(None).cast("string"))
-    if unread:  # the validator reads these, and gives their hashes
-        keys = dict(files)
-        inputs = inputs.unionByName(spark.createDataFrame(
-            [(idx, 0, True, None, keys[idx].key, None) for idx in unread], INPUTS))
-    native = mode == "native"
-    if kind != "log":
-        return parse_inputs(kind, inputs, native=native)
-    read = [(idx, f) for idx, f in files if idx not in set(unread)]
-    return _hashed(spark, read, lambda: parse_inputs(kind, inputs, native=native))
+        inputs = _with_unread(spark, inputs, files, unread)
+        skipped = set(unread)  # the validator gives their hashes
+        return _hashed(spark, [(idx, f) for idx, f in files if idx not in skipped],
+                       lambda: parse_inputs(kind, inputs, native=native))
+    contents, unread = _scan(spark, files, lines=False)
+    inputs = _song_lines(contents).withColumn("key", F.lit(None).cast("string"))
+    return parse_inputs(kind, _with_unread(spark, inputs, files, unread), native=native)
+
+
+def _with_unread(spark: Any, inputs: Any, files: list[tuple[int, SourceFile]],
+                 unread: list[int]) -> Any:
+    """`inputs` and, for each file Spark did not give, an input the validator reads by key
+    (and hashes)."""
+    if not unread:
+        return inputs
+    keys = dict(files)
+    return inputs.unionByName(spark.createDataFrame(
+        [(idx, 0, True, None, keys[idx].key, None) for idx in unread], INPUTS))
 
 
 def _materialized(frame: Any) -> Any:
