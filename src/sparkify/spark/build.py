@@ -101,7 +101,7 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     for step in STEPS:
         view = spark.sql(read_sql(step, "spark"))
         if step in REUSED:
-            view = view.persist()
+            view = view.localCheckpoint(eager=True)
             cached.append(view)
         view.createOrReplaceTempView(step)
     rejects = _rejects(spark, files)

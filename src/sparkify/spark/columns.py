@@ -4,8 +4,8 @@ record is certainly valid, and its row's columns.
 Spark's JSON reader is not orjson: it ignores what follows the first value, turns a number in a
 string field into text, takes the last of duplicate keys, accepts escapes orjson refuses. So a
 record counts as `clean` here only when Spark's reading of it is certainly the validator's:
-one JSON object and nothing after it (read as a one-element array), no `\\u` escape (NUL,
-lone surrogates, escaped keys), no declared key holding a value of the wrong JSON kind, every
+one JSON object and nothing after it (read as a one-element array), no `\\u` escape the two
+read otherwise (_RISKY_ESCAPE), no declared key holding a value of the wrong JSON kind, every
 field present, typed and in range as declared. Every other record goes to the validator itself
 (spark/fallback.py), which gives the loader's row or reject; so a rule lives in fields.py and
 records.py only, and no reason text is written twice.
@@ -22,6 +22,12 @@ from sparkify.core.rules import PLAY_PAGE
 JSON_OPTIONS = {"allowSingleQuotes": "false", "allowNonNumericNumbers": "false",
                 "mode": "PERMISSIVE"}
 _WS = "[ \\t\\r\\n]*"  # JSON whitespace, as a Java regex
+# A `\\u` escape Spark's reader may take otherwise than orjson: NUL, a surrogate (orjson
+# refuses a lone one), or one in a key (a string followed by ":"; the wrong-kind test reads
+# keys as written). Other escapes, such as the logs' mis-encoded names, both decode alike.
+# A `\\\\u` (an escaped backslash) matches too: a needless trip to the validator, never a miss.
+_RISKY_ESCAPE = ('\\\\u(?:0000|[dD][89a-fA-F])'
+                 f'|\\\\u[0-9a-fA-F]{{4}}(?:[^"\\\\]|\\\\.)*"{_WS}:')
 
 
 def column_type(spec: Field) -> str:
@@ -90,7 +96,7 @@ def parsed(kind: str, record: Any, raw: Any, functions: Any) -> tuple[Any, Any]:
     element = functions.get(record, functions.lit(0))  # null, not an error, when empty
     page = next((s for s in fields if s.column == "page"), None)
     play = (element[page.key] == PLAY_PAGE) if page else functions.lit(False)
-    checks = [functions.size(record) == 1, functions.instr(raw, "\\u") == 0,
+    checks = [functions.size(record) == 1, ~raw.rlike(_RISKY_ESCAPE),
               ~raw.rlike(_wrong_kind_pattern(fields))]
     checks += [_field_ok(spec, element[spec.key], play, functions) for spec in fields]
     clean = checks[0]
