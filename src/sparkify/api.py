@@ -326,9 +326,9 @@ def lake_build(root: str, lake: str, *, master: str | None = None,
     say = notify or (lambda message: None)
     started: list[Any] = []
 
-    def start_spark() -> Any:
+    def start_spark(input_bytes: int) -> Any:
         say("starting Spark")
-        started.append(session.start(master, settings_given))
+        started.append(session.start(master, settings_given, input_bytes=input_bytes))
         return started[-1]
 
     try:

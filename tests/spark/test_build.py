@@ -70,7 +70,7 @@ def test_two_steps_with_a_kill_between_equal_one_build_in_one_go(spark, twenty_d
 def test_an_up_to_date_lake_or_a_wrong_root_starts_no_spark(sample_lake, sample_root):
     lake, built = sample_lake
 
-    def no_spark():
+    def no_spark(input_bytes):
         raise AssertionError("Spark was started")
 
     again = build(no_spark, sample_root, str(lake))
@@ -88,3 +88,30 @@ def test_the_tests_sessions_keep_a_code_cache_that_lasts_through_many_builds(spa
     code = [bean.getUsage().getMax() for bean in beans
             if bean.getName().startswith(("CodeCache", "CodeHeap"))]
     assert code and sum(code) >= 200 * 2**20, code
+
+
+_COMPILER_LEVEL = """
+import sys
+from sparkify.spark import session
+spark = session.start("local[1]", input_bytes=int(sys.argv[1]))
+jvm = spark._jvm
+bean = jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
+    jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean"))
+print(bean.getVMOption("TieredStopAtLevel").getValue(),
+      bean.getVMOption("ReservedCodeCacheSize").getValue())
+session.stop(spark)
+"""
+
+
+@pytest.mark.parametrize("small", [True, False], ids=["small input", "large input"])
+def test_a_small_input_starts_the_jvm_with_its_quick_compiler_alone(small):
+    """Below QUICK_COMPILER_MAX_BYTES the driver's JVM compiles with C1 alone (level 1), keeping
+    its 240 MB code cache; from it on, with both compilers (level 4)."""
+    from sparkify.spark.session import QUICK_COMPILER_MAX_BYTES
+
+    size = QUICK_COMPILER_MAX_BYTES - 1 if small else QUICK_COMPILER_MAX_BYTES
+    done = subprocess.run([sys.executable, "-c", _COMPILER_LEVEL, str(size)],
+                          check=False, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    level, cache = done.stdout.split()
+    assert (int(level), int(cache)) == ((1, 240 << 20) if small else (4, 240 << 20))

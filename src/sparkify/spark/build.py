@@ -37,11 +37,13 @@ _FACTS = ("file_idx int, path string, kind string, size_bytes bigint, mtime_ns b
           "etag string")
 SHUFFLE_BYTES = 64 << 20  # input bytes per shuffle partition (AQE merges smaller ones)
 SPLITS_PER_CORE = 4  # input splits per core: tasks of even length finish together
-# The tables a build computes, in order: each is the view of the sql/spark/ file of its name.
-# Those read by later steps are computed once and kept.
-REUSED = ("events_all", "songs", "artists", "songplays", "manifest")
-STEPS = ("events_all", "songs", "artists", "users", "songplays", "events", "time",
-         "user_song_plays", "manifest")
+# The steps, each the view of the spark/sql/ file of its name, in waves: a wave's steps read
+# only earlier waves' views (and `names`, registered with the first). Those read by later steps
+# are KEPT: computed once, side by side, as local checkpoints, so the plans built on them stay
+# short (planning a plan that holds the parse's took most of a small build's time).
+WAVES = (("events_all", "songs", "artists"), ("users", "songplays", "events", "manifest"),
+         ("time", "user_song_plays"))
+KEPT = ("events_all", "songs", "artists", "songplays", "manifest")
 
 
 @dataclass
@@ -62,7 +64,7 @@ def build(spark: Any, root: Root, lake: str, notify: Notify | None = None) -> Bu
     """Build the lake from every file under `root`; a no-op when no file changed.
 
     `spark`: a SparkSession, or a function that starts one, called only when there is work
-    (a wrong root or an up-to-date lake then costs no JVM).
+    (a wrong root or an up-to-date lake then costs no JVM) with the input's size in bytes.
     """
     started = time.perf_counter()
     notify = notify or (lambda message: None)
@@ -92,18 +94,11 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     result.files_loaded = len(files) if not previous else len([k for k in now if k in changed])
     result.files_skipped = len(files) - result.files_loaded
     if callable(spark):
-        spark = spark()
+        spark = spark(sum(f.size for f in files))
     _size_tasks(spark, files)
     notify(f"parsing {result.files_loaded:,} files")
     views = _parse(spark, files, layout, previous, changed)
-    spark_names.register(spark)  # the view `names`, which songplays and users join
-    cached = []
-    for step in STEPS:
-        view = spark.sql(read_sql(step, "spark"))
-        if step in REUSED:
-            view = view.localCheckpoint(eager=True)
-            cached.append(view)
-        view.createOrReplaceTempView(step)
+    kept = _steps(spark)
     rejects = _rejects(spark, files)
     version = layout.new_version()
     notify(f"writing version {version}")
@@ -120,12 +115,31 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     side_by_side(spark, [functools.partial(write, table) for table in LAKE_PARTITIONS])
     layout.make_current(version)
     _totals(spark, result, None if previous is None else changed)  # while manifest is cached
-    for frame in (*views, *cached):
+    for frame in (*views, *kept):
         frame.unpersist()
     result.version, result.built = version, True
     result.tables = layout.counts(version)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _steps(spark: Any) -> list[Any]:
+    """Every step's view, wave by wave (WAVES); returns the KEPT ones' frames."""
+    kept: list[Any] = []
+
+    def step(name: str) -> None:
+        view = spark.sql(read_sql(name, "spark"))
+        if name in KEPT:
+            view = view.localCheckpoint(eager=True)
+            kept.append(view)
+        view.createOrReplaceTempView(name)
+
+    for number, wave in enumerate(WAVES):
+        work: list[Callable[[], Any]] = [functools.partial(step, name) for name in wave]
+        if number == 0:  # the view `names`, which songplays and users join
+            work.append(lambda: spark_names.register(spark))
+        side_by_side(spark, work)
+    return kept
 
 
 def _size_tasks(spark: Any, files: list[SourceFile]) -> None:

@@ -217,9 +217,12 @@ def parse_inputs(kind: str, inputs: Any, native: bool = True) -> Parsed:
     checked = _materialized(checked)
     theirs = checked.where(~F.col("clean") & (F.col("data").isNotNull()
                                               | F.col("key").isNotNull()))
-    theirs = theirs.select("file_idx", F.explode(fallback.udf(kind, F)(
-        "line", "whole", "data", "key")).alias("r")).select("file_idx", "r.*")
-    theirs = _materialized(theirs)
+    if theirs.isEmpty():  # nothing for the validator: no Python worker started for nothing
+        nothing = f"file_idx int, r {fallback.record_type(kind)}"
+        theirs = checked.sparkSession.createDataFrame([], nothing).select("file_idx", "r.*")
+    else:
+        theirs = _materialized(theirs.select("file_idx", F.explode(fallback.udf(kind, F)(
+            "line", "whole", "data", "key")).alias("r")).select("file_idx", "r.*"))
     rows = checked.where("clean").select("file_idx", "line", *names).unionByName(
         theirs.where("line > 0 AND reason IS NULL").select("file_idx", "line", *names))
     rejects = theirs.where("reason IS NOT NULL").select(

@@ -35,6 +35,15 @@ DEFAULT_CONF = {
 }
 
 
+# A small build is mostly the JVM compiling Spark's code, and a long one mostly running it: the
+# JVM's quick compiler alone (C1, no C2) took K=1 from 22 s to 15 s and K=10 from 29 s to 24 s,
+# but K=100 from 73 s to 88 s (local[2], bench/RESULTS.md). So a local build gets it below
+# QUICK_COMPILER_MAX_BYTES of input. Alone, the flag also shrinks the code cache to 48 MB, which
+# a long-lived session fills (Spark's threads then die of it): the cache keeps its size.
+QUICK_COMPILER = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
+QUICK_COMPILER_MAX_BYTES = 100 << 20
+
+
 def require_pyspark() -> Any:
     try:
         import pyspark
@@ -128,8 +137,9 @@ def stop(session: Any) -> None:
 
 
 def start(master: str | None = None, conf: dict[str, str] | None = None,
-          app_name: str = "sparkify lake build") -> Any:
-    """A SparkSession on `master` (default local[*]), its Python workers this interpreter."""
+          app_name: str = "sparkify lake build", input_bytes: int | None = None) -> Any:
+    """A SparkSession on `master` (default local[*]), its Python workers this interpreter;
+    `input_bytes`: the size of the work, when known (a small one compiles less: see above)."""
     require_pyspark()
     from pyspark.sql import SparkSession
 
@@ -147,6 +157,9 @@ def start(master: str | None = None, conf: dict[str, str] | None = None,
         settings[key] = f"{settings.get(key, '')} {java_options}".strip()
     driver = "spark.driver.extraJavaOptions"  # the driver's JVM only: it starts here
     settings[driver] = f"{settings[driver]} {archive_options}".strip()
+    local = (master or DEFAULT_MASTER).startswith("local")
+    if local and input_bytes is not None and input_bytes < QUICK_COMPILER_MAX_BYTES:
+        settings[driver] = f"{QUICK_COMPILER} {settings[driver]}"  # a flag given later wins
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
