@@ -12,9 +12,10 @@ Beside them (up to --python-max-k): the build with every file through the Python
 Arrow batches (`--conf spark.sparkify.parse=python`), and a new day: a lake of every day but
 the last, then the last day's log files added and built again. Every figure
 is the whole command in its own process (a Spark one includes starting its JVM). Peak memory
-is the command's process tree: in local mode the driver, its JVM and the Python workers; on the
-cluster the driver side only (the executors are the workers' children), given apart as the
-workers' trees. The figures go to the `spark` section of bench/RESULTS.md.
+(RSS, and PSS, which counts a page forked processes share once in all) is the command's
+process tree: in local mode the driver, its JVM and the Python workers; on the cluster the
+driver side only (the executors are the workers' children), given apart as the workers' trees.
+The figures go to the `spark` section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ def lake_build(root: Path, lake: Path, master: str, env: dict[str, str],
     m = run_measured(sparkify("lake", "build", str(root), str(lake), "--master", master,
                               "--json", *extra), env)
     result = m.json()
-    return {"seconds": m.seconds, "peak_rss": m.peak_rss, "tables": result["tables"],
-            "events": result["events"]["read"]}
+    return {"seconds": m.seconds, "peak_rss": m.peak_rss, "peak_pss": m.peak_pss,
+            "tables": result["tables"], "events": result["events"]["read"]}
 
 
 def new_day(root: Path, scratch: Path, env: dict[str, str]) -> dict:
@@ -146,7 +147,7 @@ LABELS = (("load", "sparkify load (embedded PostgreSQL)"),
 
 
 def _table(result: dict) -> list[str]:
-    lines = ["| K | events | command | seconds | events/s | vs load | peak RSS |",
+    lines = ["| K | events | command | seconds | events/s | vs load | peak RSS (PSS) |",
              "|---:|---:|---|---:|---:|---:|---:|"]
     for scale, row in result["runs"].items():
         events, base = row["local[2]"]["events"], row["load"]["seconds"]
@@ -155,6 +156,8 @@ def _table(result: dict) -> list[str]:
                 continue
             r = row[name]
             memory = f"{r['peak_rss'] / 2**20:,.0f} MB"
+            if r.get("peak_pss"):
+                memory += f" ({r['peak_pss'] / 2**20:,.0f} MB)"
             if "workers_rss" in r:
                 memory += f" (+ workers {r['workers_rss'] / 2**20:,.0f} MB at the end)"
             counted = r.get("events", events)
@@ -193,7 +196,8 @@ def _targets(runs: dict) -> list[str]:
         big, small = runs[scales[-1]]["local[2]"], runs[scales[-2]]["local[2]"]
         rate, before = big["events"] / big["seconds"], small["events"] / small["seconds"]
         notes.append(f"K={scales[-1]} builds {rate:,.0f} events/s, {rate / before:.2f}x "
-                     f"the rate of K={scales[-2]}; peak RSS {big['peak_rss'] / 2**30:.2f} GB")
+                     f"the rate of K={scales[-2]}; peak RSS {big['peak_rss'] / 2**30:.2f} GB, "
+                     f"PSS {big.get('peak_pss', 0) / 2**30:.2f} GB")
     largest = runs[scales[-1]]
     if "cluster 1" in largest:
         per_core = largest["local[2]"]["events"] / largest["cluster 1"]["seconds"]

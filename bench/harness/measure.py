@@ -78,9 +78,12 @@ class Bench:
 class Measured:
     returncode: int
     seconds: float
-    peak_rss: int  # bytes, loader process tree
+    peak_rss: int  # bytes, the command's process tree
     stdout: str
     stderr: str
+    # bytes, the same tree's proportional set: a page shared by n processes (forked workers,
+    # the same libraries) counts 1/n in each, so the sum is the memory the tree holds
+    peak_pss: int = 0
 
     def json(self) -> dict:
         if self.returncode != 0:
@@ -101,7 +104,8 @@ def _vm_hwm(pid: int) -> int:
 
 
 def run_measured(args: list[str], env: dict[str, str], interval: float = 0.05) -> Measured:
-    """Run a command; wall time, and the peak RSS of its process tree (sampled, and VmHWM).
+    """Run a command; wall time, and the peak RSS of its process tree (sampled, and VmHWM),
+    and its peak PSS (sampled).
 
     The tree is the command and its descendants. The PostgreSQL server's processes are not
     among them (the server runs on its own), so the server's memory is not in this figure.
@@ -109,17 +113,17 @@ def run_measured(args: list[str], env: dict[str, str], interval: float = 0.05) -
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(args, env=env, stdout=out, stderr=err, cwd=REPO)
-        peak = 0
+        peak = peak_pss = 0
         done = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, peak_pss
             try:
                 root = psutil.Process(proc.pid)
             except psutil.NoSuchProcess:
                 return
             while not done.is_set():
-                total = 0
+                total = pss = 0
                 try:
                     members = [root, *root.children(recursive=True)]
                 except psutil.NoSuchProcess:
@@ -127,6 +131,8 @@ def run_measured(args: list[str], env: dict[str, str], interval: float = 0.05) -
                 for member in members:
                     with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
                         total += member.memory_info().rss
+                        pss += member.memory_full_info().pss
+                peak_pss = max(peak_pss, pss)
                 # the sampled sum is exact at each sample but may miss a short spike; VmHWM
                 # is exact for one process: keep the larger
                 peak = max(peak, total, max((_vm_hwm(m.pid) for m in members), default=0))
@@ -141,7 +147,7 @@ def run_measured(args: list[str], env: dict[str, str], interval: float = 0.05) -
         out.seek(0)
         err.seek(0)
         return Measured(proc.returncode, seconds, peak, out.read().decode(),
-                        err.read().decode(errors="replace"))
+                        err.read().decode(errors="replace"), peak_pss)
 
 
 def sparkify(*args: str) -> list[str]:

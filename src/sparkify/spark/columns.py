@@ -96,7 +96,8 @@ def parsed(kind: str, record: Any, raw: Any, functions: Any) -> tuple[Any, Any]:
     element = functions.get(record, functions.lit(0))  # null, not an error, when empty
     page = next((s for s in fields if s.column == "page"), None)
     play = (element[page.key] == PLAY_PAGE) if page else functions.lit(False)
-    checks = [functions.size(record) == 1, ~raw.rlike(_RISKY_ESCAPE),
+    risky = (functions.instr(raw, "\\u") > 0) & raw.rlike(_RISKY_ESCAPE)  # most have no `\\u`
+    checks = [functions.size(record) == 1, ~risky,
               ~raw.rlike(_wrong_kind_pattern(fields))]
     checks += [_field_ok(spec, element[spec.key], play, functions) for spec in fields]
     clean = checks[0]
