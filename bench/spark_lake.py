@@ -196,8 +196,8 @@ def _targets(runs: dict) -> list[str]:
         big, small = runs[scales[-1]]["local[2]"], runs[scales[-2]]["local[2]"]
         rate, before = big["events"] / big["seconds"], small["events"] / small["seconds"]
         notes.append(f"K={scales[-1]} builds {rate:,.0f} events/s, {rate / before:.2f}x "
-                     f"the rate of K={scales[-2]}; peak RSS {big['peak_rss'] / 2**30:.2f} GB, "
-                     f"PSS {big.get('peak_pss', 0) / 2**30:.2f} GB")
+                     f"the rate of K={scales[-2]}; peak RSS {big['peak_rss'] / 2**30:.2f} GB"
+                     + (f", PSS {big['peak_pss'] / 2**30:.2f} GB" if big.get("peak_pss") else ""))
     largest = runs[scales[-1]]
     if "cluster 1" in largest:
         per_core = largest["local[2]"]["events"] / largest["cluster 1"]["seconds"]

@@ -103,6 +103,9 @@ def _vm_hwm(pid: int) -> int:
     return 0
 
 
+PSS_INTERVAL = 1.0  # seconds between samples of the tree's PSS
+
+
 def run_measured(args: list[str], env: dict[str, str], interval: float = 0.05) -> Measured:
     """Run a command; wall time, and the peak RSS of its process tree (sampled, and VmHWM),
     and its peak PSS (sampled).
@@ -118,6 +121,7 @@ def run_measured(args: list[str], env: dict[str, str], interval: float = 0.05) -
 
         def sample() -> None:
             nonlocal peak, peak_pss
+            last_walk = 0.0
             try:
                 root = psutil.Process(proc.pid)
             except psutil.NoSuchProcess:
@@ -128,11 +132,14 @@ def run_measured(args: list[str], env: dict[str, str], interval: float = 0.05) -
                     members = [root, *root.children(recursive=True)]
                 except psutil.NoSuchProcess:
                     return
+                # PSS makes the kernel walk each process's pages: once a second, not more
+                walk = time.perf_counter() - last_walk >= PSS_INTERVAL
                 for member in members:
                     with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
                         total += member.memory_info().rss
-                        pss += member.memory_full_info().pss
-                peak_pss = max(peak_pss, pss)
+                        pss += member.memory_full_info().pss if walk else 0
+                if walk:
+                    last_walk, peak_pss = time.perf_counter(), max(peak_pss, pss)
                 # the sampled sum is exact at each sample but may miss a short spike; VmHWM
                 # is exact for one process: keep the larger
                 peak = max(peak, total, max((_vm_hwm(m.pid) for m in members), default=0))

@@ -94,8 +94,19 @@ def json_level_root(root: Path) -> None:
         json.dumps(event(ts=base + 5, song="caf\u00e9 \ud800")),
         json.dumps(event(ts=base + 6, sessionId=5.0, userId=11, registration=1540919166796,
                          itemInSession=3)),
+        # Java's "$" matches before a final line break; Python's isdigit() sees it
+        plain.replace('"userId": "9"', '"userId": "12\\u2028"'),
+        plain.replace('"userId": "9"', '"userId": "12\\n"'),
+        # escapes spread over a value: read natively below ESCAPES_MAX_CHARS, by the validator
+        # above it (each escape's scan runs to its string's end)
+        json.dumps(event(ts=base + 8, song="\u00e9" * 600)),
+        json.dumps(event(ts=base + 9, song="\u00e9" * 3000)),
+        plain[:-1] + ', "k\\u00e9\\"x": 5}',  # an escape in a key, then an escaped quote
     ]
     data = b"\r\n".join(line.encode() for line in lines) + b'\r\r\n\x0c\n{"ts": "x\x00y"}\n'
+    # a line of a blank and byte 0x85 (Java's NEL, a line break to "$" when read as Latin-1):
+    # no blank line; and a record whose "\r" is not at the end
+    data += b" \x85\n" + plain.encode() + b"\r\x85\n"
     (root / "log_data" / "2018" / "11" / "d json+%.json").write_bytes(data)
     write_log(root, "2018/11/e.json", [json.dumps(event(ts=base + 7, userId="12"))])
 

@@ -11,9 +11,11 @@ the lake and made current at the end (lake.py): a build cut short leaves the lak
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,25 +99,27 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
         spark = spark(sum(f.size for f in files))
     _size_tasks(spark, files)
     notify(f"parsing {result.files_loaded:,} files")
-    views = _parse(spark, files, layout, previous, changed)
-    kept = _steps(spark)
-    rejects = _rejects(spark, files)
     version = layout.new_version()
-    notify(f"writing version {version}")
-    touched = _touched_months(spark, changed, previous, layout)
-    kinds = {key: facts[-1] for key, facts in {**previous_files, **now}.items()}
-    songs_changed = any(kinds[key] == "song" for key in changed)  # matches may change
+    views = _parse(spark, files, layout, previous, changed)
+    with _keeping(spark, layout, version) as keep:
+        _steps(spark, keep)
+        rejects = _rejects(spark, files)
+        notify(f"writing version {version}")
+        touched = _touched_months(spark, changed, previous, layout)
+        kinds = {key: facts[-1] for key, facts in {**previous_files, **now}.items()}
+        songs_changed = any(kinds[key] == "song" for key in changed)  # matches may change
 
-    def write(table: str) -> None:
-        frame = rejects if table == "rejects" else spark.table(table)
-        months = None if songs_changed and table == "songplays" else touched
-        result.partitions[table] = layout.write(spark, frame, table, version, previous, months)
+        def write(table: str) -> None:
+            frame = rejects if table == "rejects" else spark.table(table)
+            months = None if songs_changed and table == "songplays" else touched
+            result.partitions[table] = layout.write(spark, frame, table, version, previous,
+                                                    months)
 
-    notify(f"writing {len(LAKE_PARTITIONS)} tables")
-    side_by_side(spark, [functools.partial(write, table) for table in LAKE_PARTITIONS])
-    layout.make_current(version)
-    _totals(spark, result, None if previous is None else changed)  # while manifest is cached
-    for frame in (*views, *kept):
+        notify(f"writing {len(LAKE_PARTITIONS)} tables")
+        side_by_side(spark, [functools.partial(write, table) for table in LAKE_PARTITIONS])
+        layout.make_current(version)
+        _totals(spark, result, None if previous is None else changed)  # manifest still kept
+    for frame in views:
         frame.unpersist()
     result.version, result.built = version, True
     result.tables = layout.counts(version)
@@ -123,15 +127,40 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     return result
 
 
-def _steps(spark: Any) -> list[Any]:
-    """Every step's view, wave by wave (WAVES); returns the KEPT ones' frames."""
+@contextlib.contextmanager
+def _keeping(spark: Any, layout: lake_mod.Lake, version: str) -> Iterator[Callable[[Any], Any]]:
+    """How a step read by later ones is computed once and its plan cut short, and freed at
+    the end: a local checkpoint (the executors' memory and disk) in local mode, where losing an
+    executor is losing the driver; on a cluster a checkpoint in the lake's folder, which every
+    worker reaches and which outlives a lost executor (a local one cannot be computed again)."""
+    local = spark.sparkContext.master.startswith("local")
+    scratch = layout.scratch(version)
+    if not local:
+        spark.sparkContext.setCheckpointDir(str(scratch))
     kept: list[Any] = []
+
+    def keep(frame: Any) -> Any:
+        frame = frame.localCheckpoint(eager=True) if local else frame.checkpoint(eager=True)
+        kept.append(frame)
+        return frame
+
+    try:
+        yield keep
+    finally:
+        for frame in kept:  # unpersist() does not reach a checkpoint's blocks
+            frame._jdf.queryExecution().analyzed().rdd().unpersist(False)
+        shutil.rmtree(scratch, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            scratch.parent.rmdir()  # when no other build's is there
+
+
+def _steps(spark: Any, keep: Callable[[Any], Any]) -> None:
+    """Every step's view, wave by wave (WAVES), the KEPT ones through `keep`."""
 
     def step(name: str) -> None:
         view = spark.sql(read_sql(name, "spark"))
         if name in KEPT:
-            view = view.localCheckpoint(eager=True)
-            kept.append(view)
+            view = keep(view)
         view.createOrReplaceTempView(name)
 
     for number, wave in enumerate(WAVES):
@@ -139,7 +168,6 @@ def _steps(spark: Any) -> list[Any]:
         if number == 0:  # the view `names`, which songplays and users join
             work.append(lambda: spark_names.register(spark))
         side_by_side(spark, work)
-    return kept
 
 
 def _size_tasks(spark: Any, files: list[SourceFile]) -> None:

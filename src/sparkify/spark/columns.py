@@ -23,11 +23,19 @@ JSON_OPTIONS = {"allowSingleQuotes": "false", "allowNonNumericNumbers": "false",
                 "mode": "PERMISSIVE"}
 _WS = "[ \\t\\r\\n]*"  # JSON whitespace, as a Java regex
 # A `\\u` escape Spark's reader may take otherwise than orjson: NUL, a surrogate (orjson
-# refuses a lone one), or one in a key (a string followed by ":"; the wrong-kind test reads
-# keys as written). Other escapes, such as the logs' mis-encoded names, both decode alike.
-# A `\\\\u` (an escaped backslash) matches too: a needless trip to the validator, never a miss.
+# refuses a lone one), or one in a key (the wrong-kind test reads keys as written): an escape
+# whose string ends in `"` and `:`, or in an escaped quote (which may hide a key's end). A
+# `\\\\u` (an escaped backslash) matches too: a needless trip to the validator, never a miss.
+# Other escapes (the logs' mis-encoded names) both decode alike. No repeated group (Java's
+# regex recurses once per repetition: a long value could overflow its stack); a record longer
+# than ESCAPES_MAX_CHARS holding a `\\u` goes to the validator unscanned (each escape's scan
+# runs to its string's end).
 _RISKY_ESCAPE = ('\\\\u(?:0000|[dD][89a-fA-F])'
-                 f'|\\\\u[0-9a-fA-F]{{4}}(?:[^"\\\\]|\\\\.)*"{_WS}:')
+                 f'|\\\\u[0-9a-fA-F]{{4}}[^"]*+(?:"{_WS}:|(?<=\\\\)")')
+ESCAPES_MAX_CHARS = 4096
+# Java's `$` also matches before a final line break (\\n, \\r, \\u0085, \\u2028, \\u2029): `\\z` is
+# the end of the text, as Python's checks see it
+END = "\\z"
 
 
 def column_type(spec: Field) -> str:
@@ -77,7 +85,7 @@ def _field_ok(spec: Field, value: Any, play: Any, functions: Any) -> Any:
     if spec.kind is Kind.TEXT:
         present = value != "" if spec.nonempty else value.isNotNull()
     elif spec.kind is Kind.USER_ID:  # as the loader's fast path: up to 9 digits, "" if no play
-        present = value.rlike("^[0-9]{0,9}$") & (~play | (value != ""))
+        present = value.rlike("^[0-9]{0,9}" + END) & (~play | (value != ""))
     else:
         present = value.between(lit(spec.low), lit(spec.high))
     return (value.isNull() & may_be_null) | (value.isNotNull() & present)
@@ -96,7 +104,8 @@ def parsed(kind: str, record: Any, raw: Any, functions: Any) -> tuple[Any, Any]:
     element = functions.get(record, functions.lit(0))  # null, not an error, when empty
     page = next((s for s in fields if s.column == "page"), None)
     play = (element[page.key] == PLAY_PAGE) if page else functions.lit(False)
-    risky = (functions.instr(raw, "\\u") > 0) & raw.rlike(_RISKY_ESCAPE)  # most have no `\\u`
+    risky = (functions.instr(raw, "\\u") > 0) & (  # most records have no `\\u`
+        (functions.length(raw) > ESCAPES_MAX_CHARS) | raw.rlike(_RISKY_ESCAPE))
     checks = [functions.size(record) == 1, ~risky,
               ~raw.rlike(_wrong_kind_pattern(fields))]
     checks += [_field_ok(spec, element[spec.key], play, functions) for spec in fields]

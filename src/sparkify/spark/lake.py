@@ -2,6 +2,7 @@
 
     LAKE/_current                     the name of the current version (replaced atomically)
     LAKE/versions/<version>/<table>/  Parquet, Hive-partitioned as tables.LAKE_PARTITIONS
+    LAKE/_checkpoints/<version>/      a build's checkpoints on a cluster, while it runs
 
 A build writes a new version and only then points `_current` at it, so a build killed midway
 leaves the lake as it was (its half-written version is removed by the next build). Partitions
@@ -69,6 +70,11 @@ class Lake:
     def table_path(self, version: str, table: str) -> Path:
         return self.path / "versions" / version / table
 
+    def scratch(self, version: str) -> Path:
+        """Where a build on a cluster keeps its checkpoints (every worker reaches the lake):
+        removed when the build ends, or by the next one after a kill."""
+        return self.path / "_checkpoints" / version
+
     def make_current(self, version: str) -> None:
         """Point `_current` at `version` (atomic), then remove versions no longer needed."""
         temporary = self.path / f"_current.{version}.tmp"
@@ -98,7 +104,8 @@ class Lake:
             yield
 
     def drop_unfinished(self) -> None:
-        """Versions newer than the current one: builds that did not finish."""
+        """Versions newer than the current one, and checkpoints: builds that did not finish."""
+        shutil.rmtree(self.path / "_checkpoints", ignore_errors=True)
         current = self.current()
         folder = self.path / "versions"
         if folder.is_dir():

@@ -25,9 +25,9 @@ from sparkify.sources.files import SourceFile, file_sha256
 from sparkify.spark import columns, fallback
 
 REJECTS = "file_idx int, line_number int, raw string, reason string, reason_code string"
-_BLANK = "^[ \\t\\r\\x0B\\f]*$"  # what bytes.strip() strips, and nothing else
+_BLANK = f"^[ \\t\\r\\x0B\\f]*{columns.END}"  # what bytes.strip() strips, and nothing else
 _BOM = "^\u00ef\u00bb\u00bf"  # UTF-8's byte order mark, read as Latin-1: a first line loses it
-_CRS = "\r+$"  # a record's line loses its "\\r"s
+_CRS = f"\r+{columns.END}"  # a record's line loses its "\\r"s
 
 
 @dataclass
