@@ -72,3 +72,26 @@ def test_a_generated_k10_root_as_sparkify_load(k10_root, k10_lake, settings, sec
     loaded = load(second, k10_root, notify=lambda message: None)
     assert built.tables == loaded.tables and built.events == loaded.events
     assert_same_warehouse(settings, second)
+
+
+@pytest.mark.first_pass
+@pytest.mark.parametrize("mode", ["arrow", "python"])
+def test_every_parse_mode_builds_the_same_lake(mode, adversarial_lake, shared_spark, tmp_path):
+    """`--conf spark.sparkify.parse=arrow` (every record through the validator, files read by
+    Spark) and `=python` (files read by the validator too, as from an object store) build the
+    lake the native path builds of the bad records and ties, which equals `sparkify load`'s."""
+    from sparkify.spark.build import build
+    from tests.support.lakes import LAKE_TABLES, lake_rows
+
+    root, native_lake, native = adversarial_lake
+    spark = shared_spark.live()
+    spark.conf.set("spark.sparkify.parse", mode)
+    try:
+        built = build(spark, root, str(tmp_path / "lake"))
+    finally:
+        spark.conf.unset("spark.sparkify.parse")
+    assert (built.tables, built.events, built.songs) == (native.tables, native.events,
+                                                         native.songs)
+    for table in (*LAKE_TABLES, "manifest", "names"):
+        mine = lake_rows(tmp_path / "lake", built.version, table)
+        assert mine == lake_rows(native_lake, native.version, table), table
