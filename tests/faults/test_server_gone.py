@@ -221,3 +221,20 @@ def test_the_server_restarted_mid_load_ends_it_in_one_line_and_a_rerun_completes
     assert f"127.0.0.1:{proxy.port}" in line, line
     _nothing_half_loaded(pg15, "restart")
     _rerun_equals_clean(pg15, proxy, k10, "restart", clean)
+
+
+@pytest.mark.slow
+def test_the_staging_process_names_the_server_too(pg15, proxy, tmp_path):
+    """The load's second process (staging) may be the first to see the server go: its line
+    names the server as the main process's does (CI once saw it without)."""
+    from sparkify.postgres.db import database_error
+
+    url = proxy_url(pg15, proxy)
+    with psycopg.connect(url, autocommit=True) as conn:
+        proxy.cut()
+        with pytest.raises(psycopg.OperationalError) as lost:
+            conn.execute("SELECT 1")
+    line = str(database_error(lost.value, lambda: _settings(pg15, url, tmp_path),
+                              "while staging"))
+    assert line.startswith("database error while staging: "), line
+    assert f"127.0.0.1:{proxy.port}" in line and "ended the connection" in line, line

@@ -190,9 +190,10 @@ _LOST = ("connection is lost", "connection is closed", "server closed the connec
          "terminating connection")
 
 
-def database_error(exc: psycopg.Error, settings: Callable[[], Settings]) -> SparkifyError:
-    """A database error as one line; where the server went away mid-command, where to look
-    (a full disk stops it, for one)."""
+def database_error(exc: psycopg.Error, settings: Callable[[], Settings],
+                   during: str = "") -> SparkifyError:
+    """A database error as one line (`during`: what was being done, as "while staging");
+    where the server went away mid-command, where to look (a full disk stops it, for one)."""
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
     hint = ""
@@ -208,5 +209,5 @@ def database_error(exc: psycopg.Error, settings: Callable[[], Settings]) -> Spar
         if target is not None:
             hint = (f" ({server} ended the connection: stopped, restarted, out of disk or "
                     f"memory? see {log}; batches already committed stay loaded)")
-    return SparkifyError(f"database error: {first}{hint}")
+    return SparkifyError(f"database error{' ' + during if during else ''}: {first}{hint}")
 

@@ -21,7 +21,7 @@ from sparkify.core.records import EVENT_COLUMNS, SONG_COLUMNS, FileStats
 from sparkify.core.tables import STAGING_FILE_COLUMNS, STAGING_REJECT_COLUMNS
 from sparkify.errors import SparkifyError
 from sparkify.postgres import liveness
-from sparkify.postgres.db import connect
+from sparkify.postgres.db import connect, database_error
 from sparkify.sources.extract import SourceFile, parse_file
 from sparkify.sources.files import opened
 
@@ -166,9 +166,9 @@ def _worker_main(settings: Settings, jobs, results) -> None:
                 job = batch = None  # not held while the next batch arrives
     except SparkifyError as exc:
         results.put(("error", str(exc)))
-    except psycopg.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        results.put(("error", liveness.stalled() or f"database error while staging: {first}"))
+    except psycopg.Error as exc:  # the server named, whichever process saw it go first
+        results.put(("error", liveness.stalled() or str(
+            database_error(exc, lambda: settings, "while staging"))))
     except Exception as exc:  # noqa: BLE001 - reported by the parent as one line
         results.put(("error", f"staging failed: {type(exc).__name__}: {exc}"))
 
