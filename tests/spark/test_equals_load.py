@@ -11,9 +11,11 @@ from sparkify import api
 from sparkify.generate.ids import mojibake
 from sparkify.postgres.load.pipeline import load
 from sparkify.postgres.publish import publish
+from sparkify.spark.build import build
 from sparkify.spark.lake import Lake
 from tests.support.engines import assert_same_warehouse
 from tests.support.helpers import query
+from tests.support.lakes import LAKE_TABLES, lake_rows
 
 # without Java every test here skips, saying so, or fails under CI (support/prerequisites.py)
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
@@ -80,9 +82,6 @@ def test_every_parse_mode_builds_the_same_lake(mode, adversarial_lake, shared_sp
     """`--conf spark.sparkify.parse=arrow` (every record through the validator, files read by
     Spark) and `=python` (files read by the validator too, as from an object store) build the
     lake the native path builds of the bad records and ties, which equals `sparkify load`'s."""
-    from sparkify.spark.build import build
-    from tests.support.lakes import LAKE_TABLES, lake_rows
-
     root, native_lake, native = adversarial_lake
     spark = shared_spark.live()
     spark.conf.set("spark.sparkify.parse", mode)

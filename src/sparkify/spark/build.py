@@ -32,6 +32,7 @@ from sparkify.spark import names as spark_names
 from sparkify.spark import read as reader
 from sparkify.spark.columns import column_type
 from sparkify.spark.jobs import side_by_side
+from sparkify.spark.session import is_local
 
 Notify = Callable[[str], None]
 
@@ -41,8 +42,8 @@ SHUFFLE_BYTES = 64 << 20  # input bytes per shuffle partition (AQE merges smalle
 SPLITS_PER_CORE = 4  # input splits per core: tasks of even length finish together
 # The steps, each the view of the spark/sql/ file of its name, in waves: a wave's steps read
 # only earlier waves' views (and `names`, registered with the first). Those read by later steps
-# are KEPT: computed once, side by side, as local checkpoints, so the plans built on them stay
-# short (planning a plan that holds the parse's took most of a small build's time).
+# are KEPT: computed once, side by side, as checkpoints (_keeping), so the plans built on them
+# stay short (planning a plan that holds the parse's took most of a small build's time).
 WAVES = (("events_all", "songs", "artists"), ("users", "songplays", "events", "manifest"),
          ("time", "user_song_plays"))
 KEPT = ("events_all", "songs", "artists", "songplays", "manifest")
@@ -133,7 +134,7 @@ def _keeping(spark: Any, layout: lake_mod.Lake, version: str) -> Iterator[Callab
     the end: a local checkpoint (the executors' memory and disk) in local mode, where losing an
     executor is losing the driver; on a cluster a checkpoint in the lake's folder, which every
     worker reaches and which outlives a lost executor (a local one cannot be computed again)."""
-    local = spark.sparkContext.master.startswith("local")
+    local = is_local(spark.sparkContext.master)
     scratch = layout.scratch(version)
     if not local:
         spark.sparkContext.setCheckpointDir(str(scratch))

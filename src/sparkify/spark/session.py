@@ -44,6 +44,11 @@ QUICK_COMPILER = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
 QUICK_COMPILER_MAX_BYTES = 100 << 20
 
 
+def is_local(master: str) -> bool:
+    """True for local[N] (the driver's JVM runs the tasks), False for a cluster's master URL."""
+    return master.startswith("local")
+
+
 def require_pyspark() -> Any:
     try:
         import pyspark
@@ -157,7 +162,7 @@ def start(master: str | None = None, conf: dict[str, str] | None = None,
         settings[key] = f"{settings.get(key, '')} {java_options}".strip()
     driver = "spark.driver.extraJavaOptions"  # the driver's JVM only: it starts here
     settings[driver] = f"{settings[driver]} {archive_options}".strip()
-    local = (master or DEFAULT_MASTER).startswith("local")
+    local = is_local(settings.get("spark.master") or master or DEFAULT_MASTER)  # --conf wins
     if local and input_bytes is not None and input_bytes < QUICK_COMPILER_MAX_BYTES:
         settings[driver] = f"{QUICK_COMPILER} {settings[driver]}"  # a flag given later wins
     for key, value in settings.items():
