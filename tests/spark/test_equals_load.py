@@ -31,9 +31,9 @@ def test_the_sample_published_equals_sparkify_load(sample_lake, sample_settings,
     assert published.tables == built.tables
     assert_same_warehouse(settings, sample_settings)  # the sample, loaded by `sparkify load`
     assert api.check(settings=settings).passed
-    for table in ("songplays", "events", "time"):  # Hive partitions of Parquet files
-        assert list((lake / "versions" / built.version / table).glob(
-            "year=2018/month=11/*.parquet"))
+    for table in ("songplays", "events", "time"):  # Hive partitions of Parquet files, a day each
+        days = (lake / "versions" / built.version / table).glob("year=2018/month=11/day=*")
+        assert len([day for day in days if list(day.glob("*.parquet"))]) == 30, table
     assert list((lake / "versions" / built.version / "songs").glob(
         "year=*/*.parquet"))
     assert api.report(settings=settings).top_songs  # every view answers

@@ -114,11 +114,12 @@ FOREIGN_KEYS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 # The Parquet lake of the Spark engine (spark/): a folder per table, Hive-partitioned by these
-# columns (songplays and events by their time's year and month), in the order they are written.
+# columns (the facts by their time's day in UTC, so a build rewrites only the days a changed
+# file has rows in), in the order they are written.
 LAKE_PARTITIONS: dict[str, tuple[str, ...]] = {
-    "artists": (), "songs": ("year",), "users": (), "time": ("year", "month"),
-    "songplays": ("year", "month"), "events": ("year", "month"), "user_song_plays": (),
-    "manifest": (), "rejects": (), "names": (),
+    "artists": (), "songs": ("year",), "users": (), "time": ("year", "month", "day"),
+    "songplays": ("year", "month", "day"), "events": ("year", "month", "day"),
+    "user_song_plays": (), "manifest": (), "rejects": (), "names": (),
 }
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@ The files are found on the driver (sources.discover, as `sparkify load` finds th
 by Spark's own readers and checked by column expressions rendered from core/fields.py, the few
 records those cannot vouch for going through the loader's own validator (spark/read.py). Only
 log files new or changed since the current version are parsed; the others' rows come from it.
-The set-based steps are the SQL of spark/sql/, whose rules come from core.sqltext.
+When only log files changed, only the days they have events in (UTC) are worked out again: the
+facts are partitioned by day, an event's duplicates are of its day, and what the steps need of
+the other days comes from the current version as it is (_Settled). The set-based steps are the
+SQL of spark/sql/, whose rules come from core.sqltext.
 Independent jobs run side by side (spark/jobs.py). Each build is written to a new version of
 the lake and made current at the end (lake.py): a build cut short leaves the lake as it was.
 """
@@ -47,6 +50,10 @@ SPLITS_PER_CORE = 4  # input splits per core: tasks of even length finish togeth
 WAVES = (("events_all", "songs", "artists"), ("users", "songplays", "events", "manifest"),
          ("time", "user_song_plays"))
 KEPT = ("events_all", "songs", "artists", "songplays", "manifest")
+SONG_TABLES = ("songs", "artists")  # made of the song files alone
+_MANIFEST = ("path string, kind string, size_bytes bigint, mtime_ns bigint, etag string, "
+             "sha256 string, records_read bigint, records_loaded bigint, song_plays bigint, "
+             "other_pages bigint, rejected bigint")
 
 
 @dataclass
@@ -94,27 +101,34 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
         return result
     changed = {key for key, facts in now.items() if previous_files.get(key) != facts}
     changed |= set(previous_files) - set(now)  # files gone: their rows go too
+    kinds = {key: facts[-1] for key, facts in {**previous_files, **now}.items()}
+    songs_changed = any(kinds[key] == "song" for key in changed)  # matches may change
+    by_day = previous is not None and not songs_changed  # only the days changed files touch
     result.files_loaded = len(files) if not previous else len([k for k in now if k in changed])
     result.files_skipped = len(files) - result.files_loaded
     if callable(spark):
-        spark = spark(sum(f.size for f in files))
+        spark = spark(sum(f.size for f in files if not by_day or f.key in changed))
     _size_tasks(spark, files)
     notify(f"parsing {result.files_loaded:,} files")
     version = layout.new_version()
-    views = _parse(spark, files, layout, previous, changed)
+    views, days = _parse(spark, files, layout, previous, changed, by_day)
     with _keeping(spark, layout, version) as keep:
-        _steps(spark, keep)
+        if previous is not None and by_day:
+            _steps(spark, keep, SONG_TABLES, layout.read(spark, previous, "names"))
+        else:
+            _steps(spark, keep)
         rejects = _rejects(spark, files)
         notify(f"writing version {version}")
-        touched = _touched_months(spark, changed, previous, layout)
-        kinds = {key: facts[-1] for key, facts in {**previous_files, **now}.items()}
-        songs_changed = any(kinds[key] == "song" for key in changed)  # matches may change
+        touched = days if by_day else _touched_days(spark, changed, previous, layout)
 
         def write(table: str) -> None:
+            if previous is not None and by_day and table in SONG_TABLES:  # no song changed
+                result.partitions[table] = layout.link(table, version, previous)
+                return
             frame = rejects if table == "rejects" else spark.table(table)
-            months = None if songs_changed and table == "songplays" else touched
+            table_days = None if songs_changed and table == "songplays" else touched
             result.partitions[table] = layout.write(spark, frame, table, version, previous,
-                                                    months)
+                                                    table_days)
 
         notify(f"writing {len(LAKE_PARTITIONS)} tables")
         side_by_side(spark, [functools.partial(write, table) for table in LAKE_PARTITIONS])
@@ -155,10 +169,15 @@ def _keeping(spark: Any, layout: lake_mod.Lake, version: str) -> Iterator[Callab
             scratch.parent.rmdir()  # when no other build's is there
 
 
-def _steps(spark: Any, keep: Callable[[Any], Any]) -> None:
-    """Every step's view, wave by wave (WAVES), the KEPT ones through `keep`."""
+def _steps(spark: Any, keep: Callable[[Any], Any], done: tuple[str, ...] = (),
+           known_names: Any = None) -> None:
+    """Every step's view, wave by wave (WAVES), the KEPT ones through `keep`; those `done`
+    are views already (_parse registered them from the current version), as are the names
+    `known_names` holds (names.register)."""
 
     def step(name: str) -> None:
+        if name in done:
+            return
         view = spark.sql(read_sql(name, "spark"))
         if name in KEPT:
             view = keep(view)
@@ -167,7 +186,7 @@ def _steps(spark: Any, keep: Callable[[Any], Any]) -> None:
     for number, wave in enumerate(WAVES):
         work: list[Callable[[], Any]] = [functools.partial(step, name) for name in wave]
         if number == 0:  # the view `names`, which songplays and users join
-            work.append(lambda: spark_names.register(spark))
+            work.append(lambda: spark_names.register(spark, known_names))
         side_by_side(spark, work)
 
 
@@ -185,63 +204,184 @@ def _size_tasks(spark: Any, files: list[SourceFile]) -> None:
 
 
 def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous: str | None,
-           changed: set[str]) -> list[Any]:
-    """The views parsed_songs, parsed_events, parse_rejects and files. Every song file is
-    read (they are small; who wins among them needs them all); of the log files, only those
-    new or changed since `previous`, the others' events and rejects coming from it."""
+           changed: set[str], by_day: bool) -> tuple[list[Any], set[Day] | None]:
+    """The views parsed_songs, parsed_events, parse_rejects, files and the settled_ ones
+    (_Settled); and the days to write again (`by_day`; else None: all those changed files
+    touch). Of the log files, only those new or changed since `previous` are parsed, the
+    others' events and rejects coming from it: all of them, or (`by_day`) those of the days the
+    changed files have events in, now or in `previous`. Every song file is read (who wins
+    among them needs them all) unless `by_day`, when none changed: then the views songs and
+    artists are the current version's tables."""
     indexed = list(enumerate(files))
     mode = spark.conf.get("spark.sparkify.parse", reader.MODES[0])
     facts = spark.createDataFrame([(i, f.key, f.kind, f.size, f.mtime_ns, f.etag)
                                    for i, f in indexed], _FACTS)
     facts.createOrReplaceTempView("file_facts")
-    songs, new_logs = side_by_side(spark, [
-        lambda: reader.parse(spark, "song", [(i, f) for i, f in indexed if f.kind == "song"],
-                             mode),
-        lambda: reader.parse(spark, "log", [(i, f) for i, f in indexed if f.kind == "log" and (
-            previous is None or f.key in changed)], mode)])
-    logs = [new_logs]
+    log_files = [(i, f) for i, f in indexed
+                 if f.kind == "log" and (previous is None or f.key in changed)]
+    songs = [(i, f) for i, f in indexed if f.kind == "song"] if not by_day else []
+    parts = side_by_side(spark, [lambda: reader.parse(spark, "log", log_files, mode),
+                                 lambda: reader.parse(spark, "song", songs, mode)])
+    days = None
+    if by_day and previous is not None:
+        days = _days_touched(parts[0].rows, layout, previous, changed)
+    late_duplicates = None
     if previous is not None:
-        logs.append(_previous_logs(spark, facts, layout, previous, changed))
-    songs.rows.createOrReplaceTempView("parsed_songs")
-    events, rejects, hashes = logs[0].rows, songs.rejects, songs.hashes
-    for part in logs[1:]:
-        events = events.unionByName(part.rows)
-    for part in logs:
-        rejects, hashes = rejects.unionByName(part.rejects), hashes.unionByName(part.hashes)
+        before, late_duplicates = _previous_logs(spark, facts, layout, previous, changed, days)
+        parts.append(before)
+
+    def union(frames: list[Any]) -> Any:
+        return functools.reduce(lambda a, b: a.unionByName(b), frames)
+
+    events = union([part.rows for index, part in enumerate(parts) if index != 1])
+    rejects, hashes = union([p.rejects for p in parts]), union([p.hashes for p in parts])
     events.createOrReplaceTempView("parsed_events")
     rejects.createOrReplaceTempView("parse_rejects")
     hashes.createOrReplaceTempView("file_hashes")
+    if by_day:
+        assert previous is not None and days is not None
+        settled = _Settled.of_previous(spark, events, late_duplicates, layout, previous, days,
+                                       changed)
+        for table in SONG_TABLES:
+            layout.read(spark, previous, table).createOrReplaceTempView(table)
+    else:
+        settled = _Settled.none(spark, events)
+    parts[1].rows.createOrReplaceTempView("parsed_songs")
+    for name, frame in vars(settled).items():
+        frame.createOrReplaceTempView(f"settled_{name}")
     spark.sql(read_sql("files", "spark")).createOrReplaceTempView("files")
-    return [frame for part in (songs, *logs) for frame in part.cached]
+    return [frame for part in parts for frame in part.cached], days
+
+
+Day = tuple[int, int, int]  # (year, month, day) in UTC, as the facts are partitioned
+
+
+def _day_columns(ts: Any) -> list[Any]:
+    """year, month and day of a column of epoch milliseconds, as the steps' SQL has them."""
+    from pyspark.sql import functions as F
+
+    moment = F.timestamp_millis(ts)
+    return [F.year(moment).alias("year"), F.month(moment).alias("month"),
+            F.dayofmonth(moment).alias("day")]
+
+
+def _in(days: set[Day] | None, inside: bool = True) -> str:
+    """A condition on year, month, day columns: of `days` (None: every day), or not."""
+    if days is None:
+        return "true" if inside else "false"
+    return lake_mod.in_days(days) if inside else f"NOT ({lake_mod.in_days(days)})"
+
+
+def _days_touched(parsed: Any, layout: lake_mod.Lake, previous: str, changed: set[str]
+                  ) -> set[Day]:
+    """The days changed files have events in: now (`parsed`, their rows) or in `previous`."""
+    from pyspark.sql import functions as F
+
+    now = parsed.select(*_day_columns(F.col("ts"))).distinct().collect()
+    return {(row.year, row.month, row.day) for row in now} | layout.days_of(previous, changed)
+
+
+@dataclass
+class _Settled:
+    """What the steps need of the days a build does not parse again, from the current version
+    as it is: the users as those days leave them, the plays there, the duplicates there (still
+    duplicates); the manifest rows of the files unchanged with no event on the days parsed (a
+    duplicate may be: files with one are counted again), and the other days' events of those
+    counted again, as their records. Each the view settled_<name>; empty in a build of all
+    days."""
+
+    events: Any  # file_idx, page
+    duplicates: Any  # parsed_events' columns
+    users: Any  # users.sql's `kept` columns
+    songplays: Any  # user_song_plays.sql's columns
+    manifest: Any  # manifest.sql's columns
+
+    @staticmethod
+    def none(spark: Any, parsed: Any) -> _Settled:
+        from pyspark.sql import functions as F
+
+        plays = parsed.select("user_id", F.col("song").alias("song_title"),
+                              F.col("artist").alias("artist_name"),
+                              F.col("song").alias("song_title_repaired"),
+                              F.col("artist").alias("artist_name_repaired"))
+        users = parsed.select(*_USER_COLUMNS, "ts", F.lit(None).cast("string").alias("path"),
+                              "line")
+        return _Settled(parsed.select("file_idx", "page").where("false"), parsed.where("false"),
+                        users.where("false"), plays.where("false"),
+                        spark.createDataFrame([], _MANIFEST))
+
+    @staticmethod
+    def of_previous(spark: Any, parsed: Any, duplicates: Any, layout: lake_mod.Lake,
+                    previous: str, days: set[Day], changed: set[str]) -> _Settled:
+        from pyspark.sql import functions as F
+
+        files = spark.table("file_facts").select("file_idx", F.col("path").alias("source_path"))
+        events = layout.read(spark, previous, "events").where(_in(days, False)).join(
+            F.broadcast(files), "source_path")
+        recounted = (layout.paths_on(previous, days) | layout.duplicate_paths(previous)) - changed
+        typed = dict(parsed.dtypes)
+        users = layout.read(spark, previous, "users").select(
+            *_USER_COLUMNS, F.unix_millis("last_seen_at").alias("ts"),
+            *_day_columns(F.unix_millis("last_seen_at")))
+        users = users.where(_in(days, False)).select(
+            *_USER_COLUMNS, "ts", F.lit(None).cast("string").alias("path"),
+            F.lit(None).cast("int").alias("line"))
+        # a user last seen on a day parsed again: their latest event of the other days
+        seen = layout.dataset(previous, "users").to_table(columns=["user_id", "last_seen_at"])
+        orphans = sorted(user for user, at in zip(*seen.to_pydict().values(), strict=True)
+                         if (at.year, at.month, at.day) in days)
+        if orphans:
+            users = users.unionByName(events.where(F.col("user_id").isin(orphans)).select(
+                *_USER_COLUMNS, F.unix_millis("event_time").alias("ts"),
+                F.col("source_path").alias("path"), F.col("source_line").alias("line")))
+        plays = layout.read(spark, previous, "songplays").where(_in(days, False)).select(
+            "user_id", "song_title", "artist_name", "song_title_repaired",
+            "artist_name_repaired")
+        manifest = layout.read(spark, previous, "manifest").where(
+            ~F.col("path").isin(sorted(changed | recounted)))
+        read = events.where(F.col("source_path").isin(sorted(recounted)))
+        return _Settled(read.select("file_idx", "page"), duplicates,
+                        users.select(*(F.col(c).cast(typed.get(c, "string")) for c in
+                                       (*_USER_COLUMNS, "ts", "path", "line"))),
+                        plays, manifest)
+
+
+_USER_COLUMNS = ("user_id", "first_name", "last_name", "gender", "level", "location")
 
 
 def _previous_logs(spark: Any, facts: Any, layout: lake_mod.Lake, previous: str,
-                   changed: set[str]) -> reader.Parsed:
-    """What the previous version holds of the log files not changed since: their events, the
-    duplicates among them (read again from their raw text, as they may be kept now), their
-    rejects and hashes."""
+                   changed: set[str], days: set[Day] | None) -> tuple[reader.Parsed, Any]:
+    """What the previous version holds of the files not changed since, of `days` (None: all):
+    their events, the duplicates among them (read again from their raw text, as they may be
+    kept now), their rejects and hashes; with `days`, the rejects of the song files too (not
+    parsed again). Also the duplicates of the other days, which stay duplicates."""
     from pyspark.sql import functions as F
 
-    kept = facts.where((F.col("kind") == "log") & ~F.col("path").isin(sorted(changed)))
-    kept = kept.select("file_idx", "path")
-    events = layout.read(spark, previous, "events").withColumnRenamed(
-        "source_path", "path").join(F.broadcast(kept), "path")
+    unchanged = facts.where(~F.col("path").isin(sorted(changed)))
+    logs = unchanged.where(F.col("kind") == "log").select("file_idx", "path")
+    events = layout.read(spark, previous, "events").where(_in(days)).withColumnRenamed(
+        "source_path", "path").join(F.broadcast(logs), "path")
     values = {"ts": F.expr("unix_millis(event_time)")}
     rows = events.select("file_idx", F.col("source_line").cast("int").alias("line"), *(
         values.get(s.column, F.col(s.column)).cast(column_type(s)).alias(s.column)
         for s in EVENT_FIELDS))
+    kept = logs if days is None else unchanged.select("file_idx", "path")
     old = layout.read(spark, previous, "rejects").join(F.broadcast(kept), "path")
     replays = old.where(F.col("reason_code") == RejectCode.DUPLICATE.value).select(
         "file_idx", F.col("line_number").alias("line"), F.lit(False).alias("whole"),
         F.col("raw").cast("binary").alias("data"), F.lit(None).cast("string").alias("key"),
         F.lit(None).cast("string").alias("sha256"))
-    again = reader.parse_inputs("log", replays)
+    again = reader.parse_inputs("log", replays) if layout.duplicate_paths(previous) else (
+        reader.nothing_parsed(spark, "log"))
     refused = old.where(F.col("reason_code") != RejectCode.DUPLICATE.value).select(
         "file_idx", "line_number", "raw", "reason", "reason_code")
-    hashes = layout.read(spark, previous, "manifest").join(F.broadcast(kept), "path").select(
+    hashes = layout.read(spark, previous, "manifest").join(F.broadcast(logs), "path").select(
         "file_idx", "sha256")
-    return reader.Parsed(rows.unionByName(again.rows), refused.unionByName(again.rejects),
-                         hashes, again.cached)
+    names = again.rows.columns
+    dated = again.rows.select("*", *_day_columns(F.col("ts")))
+    inside = dated.where(_in(days)).select(*names)
+    return (reader.Parsed(rows.unionByName(inside), refused.unionByName(again.rejects), hashes,
+                          again.cached), dated.where(_in(days, False)).select(*names))
 
 
 def _rejects(spark: Any, files: list[SourceFile]) -> Any:
@@ -252,25 +392,26 @@ def _rejects(spark: Any, files: list[SourceFile]) -> Any:
                              lambda idx: files[idx].key)
     found = spark.createDataFrame(rows, reader.REJECTS)
     both = spark.table("parse_rejects").unionByName(found)
-    paths = spark.table("files").select("file_idx", "path")
+    paths = spark.table("file_facts").select("file_idx", "path")
     return both.join(paths, "file_idx").select("path", "line_number", "raw", "reason",
                                                "reason_code")
 
 
-def _touched_months(spark: Any, changed: set[str], previous: str | None,
-                    layout: lake_mod.Lake) -> set[tuple[int, int]] | None:
-    """The (year, month) partitions of the facts a changed file has rows in, now or in the
-    previous version; None: every partition (a first build)."""
+def _touched_days(spark: Any, changed: set[str], previous: str | None,
+                  layout: lake_mod.Lake) -> set[Day] | None:
+    """The days of the facts a changed file has rows in, now or in the previous version (a
+    build of every day, as a song file changed); None: every day (a first build)."""
     if previous is None:
         return None
     if not changed:
         return set()
+    from pyspark.sql import functions as F
+
     keys = spark.createDataFrame([(key,) for key in changed], "path string")
-    now = spark.table("events_all").join(keys, "path").selectExpr(
-        "year(timestamp_millis(ts)) AS year", "month(timestamp_millis(ts)) AS month")
+    now = spark.table("events_all").join(keys, "path").select(*_day_columns(F.col("ts")))
     before = layout.read(spark, previous, "events").withColumnRenamed(
-        "source_path", "path").join(keys, "path").select("year", "month")
-    return {(row.year, row.month) for row in now.union(before).distinct().collect()}
+        "source_path", "path").join(keys, "path").select("year", "month", "day")
+    return {tuple(row) for row in now.union(before).distinct().collect()}
 
 
 def _totals(spark: Any, result: BuildResult, changed: set[str] | None) -> None:

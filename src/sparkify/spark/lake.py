@@ -6,14 +6,17 @@
 
 A build writes a new version and only then points `_current` at it, so a build killed midway
 leaves the lake as it was (its half-written version is removed by the next build). Partitions
-of the facts that no changed file touches are hard links to the previous version's files:
-written once, shared by both. LAKE is a folder (local, or mounted on every Spark worker).
+of the facts (a day each) that no changed file has rows in, and the tables a build did not
+change, are hard links to the previous version's files: written once, shared by both.
+LAKE is a folder (local, or mounted on every Spark worker).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
+import operator
 import os
 import shutil
 import uuid
@@ -22,13 +25,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sparkify.core.records import RejectCode
 from sparkify.core.tables import LAKE_PARTITIONS, STAR_TABLES
 from sparkify.errors import SparkifyError
 
-MONTHLY = ("year", "month")
+DAILY = ("year", "month", "day")  # the facts' partitions: integers
 # Tables small beside the facts (dimensions, bookkeeping): one task writes each, so a table
-# is a few files, not one per task and partition.
-ONE_TASK = ("artists", "songs", "users", "user_song_plays", "manifest", "names")
+# is a few files, not one per task and partition. (Plays per user and song are about as many
+# as the plays: written by as many tasks.)
+ONE_TASK = ("artists", "songs", "users", "manifest", "names")
 KEEP_VERSIONS = 2  # the current one and the one before (for a publish reading it right now)
 
 
@@ -121,7 +126,7 @@ class Lake:
         import pyarrow as pa
         import pyarrow.dataset as ds
 
-        fields = [(column, pa.int32() if column in MONTHLY else pa.string())
+        fields = [(column, pa.int32() if column in DAILY else pa.string())
                   for column in LAKE_PARTITIONS[table]]
         partitioning = ds.partitioning(pa.schema(fields), flavor="hive") if fields else None
         return ds.dataset(self.table_path(version, table), format="parquet",
@@ -136,47 +141,93 @@ class Lake:
             columns=["path", "size_bytes", "mtime_ns", "etag", "kind"]).to_pylist()
         return {r["path"]: (r["size_bytes"], r["mtime_ns"], r["etag"], r["kind"]) for r in rows}
 
+    # what a build by day asks of the current version: read here, on the driver, no Spark job
+
+    def duplicate_paths(self, version: str) -> set[str]:
+        """The files of `version` with an event rejected as a duplicate."""
+        import pyarrow.compute as pc
+
+        duplicate = pc.field("reason_code") == RejectCode.DUPLICATE.value
+        found = self.dataset(version, "rejects").to_table(columns=["path"], filter=duplicate)
+        return set(found.column(0).unique().to_pylist())
+
+    def days_of(self, version: str, paths: set[str]) -> set[tuple[int, int, int]]:
+        """The days the events of `version` read from `paths` are of."""
+        import pyarrow.compute as pc
+
+        if not paths:
+            return set()
+        found = self.dataset(version, "events").to_table(
+            columns=list(DAILY), filter=pc.field("source_path").isin(sorted(paths)))
+        return set(zip(*(found.column(c).to_pylist() for c in DAILY), strict=True))
+
+    def paths_on(self, version: str, days: set[tuple[int, int, int]]) -> set[str]:
+        """The files the events of `version` on `days` were read from."""
+        import pyarrow.compute as pc
+
+        if not days:
+            return set()
+        wanted = [(pc.field("year") == y) & (pc.field("month") == m) & (pc.field("day") == d)
+                  for y, m, d in sorted(days)]
+        found = self.dataset(version, "events").to_table(
+            columns=["source_path"], filter=functools.reduce(operator.or_, wanted))
+        return set(found.column(0).unique().to_pylist())
+
     def read(self, spark: Any, version: str, table: str) -> Any:
         frame = spark.read.parquet(str(self.table_path(version, table)))
         for column in LAKE_PARTITIONS[table]:
-            if column in MONTHLY:  # partition values are read as text (no type inference)
+            if column in DAILY:  # partition values are read as text (no type inference)
                 frame = frame.withColumn(column, frame[column].cast("int"))
         return frame
 
     # -- writing ---------------------------------------------------------------------------
 
     def write(self, spark: Any, frame: Any, table: str, version: str, previous: str | None,
-              months: set[tuple[int, int]] | None) -> dict[str, int]:
-        """Write `table` into `version`: whole, or (`months` given, a monthly table) only those
-        months, the other months linked from `previous`. Returns partitions written and kept."""
+              days: set[tuple[int, int, int]] | None) -> dict[str, int]:
+        """Write `table` into `version`: whole, or (`days` given, a daily table) only those
+        days, the others linked from `previous`. Returns partitions written and kept."""
         target = self.table_path(version, table)
         parts = LAKE_PARTITIONS[table]
         if table in ONE_TASK:
             frame = frame.coalesce(1)
-        if months is None or previous is None or parts != MONTHLY:
+        if days is None or previous is None or parts != DAILY:
             frame.write.mode("overwrite").partitionBy(*parts).parquet(str(target))
             return {"written": _partition_count(target, parts), "kept": 0}
         kept = 0
-        for year, month, folder in _monthly_folders(self.table_path(previous, table)):
-            if (year, month) not in months:
-                _link_tree(folder, target / f"year={year}" / f"month={month}")
+        for day, folder in _daily_folders(self.table_path(previous, table)):
+            if day not in days:
+                parts_of_day = (f"{k}={v}" for k, v in zip(DAILY, day, strict=True))
+                _link_tree(folder, target.joinpath(*parts_of_day))
                 kept += 1
-        if months:
-            wanted = " OR ".join(f"(year = {y} AND month = {m})" for y, m in sorted(months))
-            writer = frame.where(wanted).write.mode("overwrite").option(
+        if days:
+            writer = frame.where(in_days(days)).write.mode("overwrite").option(
                 "partitionOverwriteMode", "dynamic")
             writer.partitionBy(*parts).parquet(str(target))
         target.mkdir(parents=True, exist_ok=True)
         return {"written": _partition_count(target, parts) - kept, "kept": kept}
 
+    def link(self, table: str, version: str, previous: str) -> dict[str, int]:
+        """`table` of `version` as it is in `previous` (hard links): a table no change touched."""
+        source, target = self.table_path(previous, table), self.table_path(version, table)
+        for folder in sorted({p.parent for p in source.rglob("*.parquet")} | {source}):
+            _link_tree(folder, target / folder.relative_to(source))
+        return {"written": 0, "kept": _partition_count(target, LAKE_PARTITIONS[table])}
 
-def _monthly_folders(table: Path) -> Iterator[tuple[int, int, Path]]:
+
+def in_days(days: set[tuple[int, int, int]]) -> str:
+    """A condition on a daily table's partition columns: its rows of `days` (false for none);
+    on a read, only those days' folders are listed."""
+    if not days:
+        return "false"
+    return " OR ".join(f"(year = {y} AND month = {m} AND day = {d})" for y, m, d in sorted(days))
+
+
+def _daily_folders(table: Path) -> Iterator[tuple[tuple[int, int, int], Path]]:
     if not table.is_dir():
         return
-    for year in sorted(table.glob("year=*")):
-        for month in sorted(year.glob("month=*")):
-            yield (int(year.name.removeprefix("year=")), int(month.name.removeprefix("month=")),
-                   month)
+    for folder in sorted(table.glob("year=*/month=*/day=*")):
+        day = tuple(int(part.split("=", 1)[1]) for part in folder.relative_to(table).parts)
+        yield day, folder  # type: ignore[misc]
 
 
 def _link_tree(source: Path, target: Path) -> None:

@@ -17,11 +17,15 @@ from sparkify.core.sqltext import read_sql
 NAMES_SCHEMA = "verbatim string, repaired string"
 
 
-def register(spark: Any) -> Any:
-    """The view `names` (verbatim, repaired) of the parsed records' names; returns it."""
+def register(spark: Any, known: Any = None) -> Any:
+    """The view `names` (verbatim, repaired) of the parsed records' names, and of `known` (the
+    names table of the version a build parses only some days of: its rows read the others');
+    returns it."""
     from pyspark.sql.functions import broadcast
 
-    found = [row.name for row in spark.sql(read_sql("name_candidates", "spark")).collect()]
-    frame = broadcast(spark.createDataFrame(repair_all(sorted(found)), NAMES_SCHEMA))
+    found = {row.name for row in spark.sql(read_sql("name_candidates", "spark")).collect()}
+    pairs = dict(known.select("verbatim", "repaired").collect()) if known is not None else {}
+    pairs.update(repair_all(sorted(found - pairs.keys())))
+    frame = broadcast(spark.createDataFrame(sorted(pairs.items()), NAMES_SCHEMA))
     frame.createOrReplaceTempView("names")
     return frame

@@ -28,6 +28,7 @@ REJECTS = "file_idx int, line_number int, raw string, reason string, reason_code
 _BLANK = f"^[ \\t\\r\\x0B\\f]*{columns.END}"  # what bytes.strip() strips, and nothing else
 _BOM = "^\u00ef\u00bb\u00bf"  # UTF-8's byte order mark, read as Latin-1: a first line loses it
 _CRS = f"\r+{columns.END}"  # a record's line loses its "\\r"s
+PATHS_MAX = 32  # Spark's parallelPartitionDiscovery.threshold: more paths, a job to list them
 
 
 @dataclass
@@ -39,20 +40,23 @@ class Parsed:
 
 
 def _scan(spark: Any, files: list[tuple[int, SourceFile]], lines: bool) -> tuple[Any, list[int]]:
-    """Spark's text reader over the local `files`' common folder, `file_idx` joined on: whole
-    files (`data`: a file's bytes, one row each), or (`lines`) each line's bytes with where it
-    was read (`block`: its split's offset; `at`: its position in the task). Also the indexes
-    of the files Spark did not give (it skips names starting with "_"), for the validator.
+    """Spark's text reader over the local `files`, `file_idx` joined on: whole files (`data`:
+    a file's bytes, one row each), or (`lines`) each line's bytes with where it was read
+    (`block`: its split's offset; `at`: its position in the task). Also the indexes of the
+    files Spark did not give (it skips names starting with "_"), for the validator.
 
-    The folder is read, not each path: a list of paths is checked one by one, in a Spark job
-    of its own past a few dozen. Files there that the listing does not hold (written since)
-    fall out at the join."""
+    A few files are read by path; more, their common folder: a list of paths is checked one
+    by one, in a Spark job of its own past a few dozen (PATHS_MAX). Files there that are not
+    to be read (unchanged, or written since the listing) fall out at the join."""
     from pyspark.sql import functions as F
 
-    folder = os.path.commonpath([os.path.dirname(f.key) for _, f in files])
+    if len(files) <= PATHS_MAX:
+        targets = [f.key for _, f in files]
+    else:
+        targets = [os.path.commonpath([os.path.dirname(f.key) for _, f in files])]
     reader = spark.read.option("recursiveFileLookup", "true").option("pathGlobFilter", "*.json")
-    frame = (reader.option("lineSep", "\n").text(folder) if lines
-             else reader.text(folder, wholetext=True))
+    frame = (reader.option("lineSep", "\n").text(targets) if lines
+             else reader.text(targets, wholetext=True))
     index = {f.key: idx for idx, f in files}
     # a file's path as Spark gives it, percent-encoded, without the file: scheme
     found = {path: index[unquote(path)] for path in
@@ -189,6 +193,13 @@ def _materialized(frame: Any) -> Any:
     frame = frame.persist()
     frame.count()
     return frame
+
+
+def nothing_parsed(spark: Any, kind: str) -> Parsed:
+    """Parsed of no input, with no Spark job."""
+    return Parsed(spark.createDataFrame([], columns.row_schema(kind)),
+                  spark.createDataFrame([], REJECTS),
+                  spark.createDataFrame([], "file_idx int, sha256 string"), [])
 
 
 def parse_inputs(kind: str, inputs: Any, native: bool = True) -> Parsed:

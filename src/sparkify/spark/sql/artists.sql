@@ -3,7 +3,7 @@
 WITH records AS (
     SELECT s.*, f.path
     FROM parsed_songs s
-    JOIN files f ON f.file_idx = s.file_idx
+    JOIN file_facts f ON f.file_idx = s.file_idx
 )
 SELECT artist_id, artist_name AS name, artist_location AS location,
        artist_latitude AS latitude, artist_longitude AS longitude, path AS source_path

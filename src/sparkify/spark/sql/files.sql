@@ -1,10 +1,14 @@
 -- Spark SQL. One row per file of this build: what it is (file_facts, from the listing), the
 -- hash of its bytes and what became of its records, counted as the loader's FileStats counts
 -- them: records read = rows + rejects; plays and other pages are the event rows (duplicates
--- are taken off in manifest.sql). A file Spark gave no bytes for is empty.
+-- are taken off in manifest.sql). A file Spark gave no bytes for is empty. Events of the days
+-- a build did not parse (settled_events, settled_duplicates) count as read.
 WITH events AS (
     SELECT file_idx, count(*) AS n, count_if({{is_play(page)}}) AS plays
-    FROM parsed_events GROUP BY file_idx
+    FROM (SELECT file_idx, page FROM parsed_events
+          UNION ALL SELECT file_idx, page FROM settled_events
+          UNION ALL SELECT file_idx, page FROM settled_duplicates) read
+    GROUP BY file_idx
 ), songs AS (
     SELECT file_idx, count(*) AS n FROM parsed_songs GROUP BY file_idx
 ), rejects AS (

@@ -30,6 +30,7 @@ SELECT {{ms_to_timestamp(p.ts)}} AS start_time, p.user_id, p.level, m.song_id, m
        p.session_id, p.item_in_session, p.location, p.user_agent, p.song AS song_title,
        p.artist AS artist_name, p.length AS song_length, p.path AS source_path,
        p.line AS source_line, p.song_title_repaired, p.artist_name_repaired,
-       year({{ms_to_timestamp(p.ts)}}) AS year, month({{ms_to_timestamp(p.ts)}}) AS month
+       year({{ms_to_timestamp(p.ts)}}) AS year, month({{ms_to_timestamp(p.ts)}}) AS month,
+       day({{ms_to_timestamp(p.ts)}}) AS day
 FROM plays p
 LEFT JOIN matches m ON m.file_idx = p.file_idx AND m.line = p.line

@@ -3,7 +3,7 @@
 WITH records AS (
     SELECT s.*, f.path
     FROM parsed_songs s
-    JOIN files f ON f.file_idx = s.file_idx
+    JOIN file_facts f ON f.file_idx = s.file_idx
 )
 SELECT song_id, title, artist_id, year, duration, path AS source_path
 FROM {{latest(songs, records)}} AS latest

@@ -1,7 +1,12 @@
 -- Spark SQL. A user is as their latest kept event (rules.USER_LATEST), as insert_users.sql
--- and refresh_users.sql leave the warehouse.
+-- and refresh_users.sql leave the warehouse. A build that parses only some days weighs the
+-- users as they were on the others (settled_users: their latest event there, as a row of kept).
 WITH kept AS (
-    SELECT * FROM events_all WHERE NOT duplicate AND user_id IS NOT NULL
+    SELECT user_id, first_name, last_name, gender, level, location, ts, path, line
+    FROM events_all WHERE NOT duplicate AND user_id IS NOT NULL
+    UNION ALL
+    SELECT user_id, first_name, last_name, gender, level, location, ts, path, line
+    FROM settled_users
 )
 SELECT user_id, first_name, last_name, gender, level, location,
        {{ms_to_timestamp(ts)}} AS last_seen_at,
