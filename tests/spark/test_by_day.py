@@ -59,3 +59,19 @@ def test_a_day_added_then_removed_equals_one_build_in_one_go(adversarial_lake, s
     users = {row["user_id"]: row for row in lake_rows(lake, removed.version, "users")}
     assert users[5]["last_name"] == "Lee" and users[5]["level"] == "paid"
     assert json.dumps(users[5]["last_seen_at"].isoformat()).startswith('"2018-11-01')
+
+
+def test_a_lake_of_month_folders_is_built_again_whole(adversarial_lake, shared_spark, tmp_path):
+    """A lake written before the facts were partitioned by day (year=/month= folders) cannot be
+    worked out by day: the next build is a whole one, equal to one build in one go."""
+    root, lake = tmp_path / "root", tmp_path / "lake"
+    shutil.copytree(adversarial_lake[0], root)
+    spark = shared_spark.live()
+    first = build(spark, root, str(lake))
+    for table in ("events", "songplays", "time"):  # as the month-partitioned layout had them
+        for path in (lake / "versions" / first.version / table).glob("*/*/day=*/*.parquet"):
+            path.rename(path.parent.parent / f"{path.parent.name}-{path.name}")
+    write_log(root, "2018/12/z.json", [event(ts=LATE + 1000, userId="5", sessionId=77)])
+    again = build(spark, root, str(lake))
+    assert again.files_loaded == first.files_loaded + 1 and again.files_skipped == 0
+    _same_as_one_build(spark, root, lake, again, tmp_path, "whole")

@@ -141,6 +141,12 @@ class Lake:
             columns=["path", "size_bytes", "mtime_ns", "etag", "kind"]).to_pylist()
         return {r["path"]: (r["size_bytes"], r["mtime_ns"], r["etag"], r["kind"]) for r in rows}
 
+    def partitioned_by_day(self, version: str) -> bool:
+        """Whether `version`'s facts are in day folders (a lake built before they were is in
+        month folders: its next build is a whole one)."""
+        events = self.table_path(version, "events")
+        return not any(events.glob("year=*/month=*/*.parquet"))
+
     # what a build by day asks of the current version: read here, on the driver, no Spark job
 
     def duplicate_paths(self, version: str) -> set[str]:
@@ -174,7 +180,10 @@ class Lake:
         return set(found.column(0).unique().to_pylist())
 
     def read(self, spark: Any, version: str, table: str) -> Any:
-        frame = spark.read.parquet(str(self.table_path(version, table)))
+        """A table of `version` for Spark, its schema given (read here from a file's footer):
+        left to Spark, each read would cost a job of its own to find it."""
+        frame = spark.read.schema(_spark_schema(self.dataset(version, table).schema)).parquet(
+            str(self.table_path(version, table)))
         for column in LAKE_PARTITIONS[table]:
             if column in DAILY:  # partition values are read as text (no type inference)
                 frame = frame.withColumn(column, frame[column].cast("int"))
@@ -212,6 +221,20 @@ class Lake:
         for folder in sorted({p.parent for p in source.rglob("*.parquet")} | {source}):
             _link_tree(folder, target / folder.relative_to(source))
         return {"written": 0, "kept": _partition_count(target, LAKE_PARTITIONS[table])}
+
+
+def _spark_schema(schema: Any) -> str:
+    """DDL of a pyarrow schema's columns, but the partitions' (Spark finds those itself)."""
+    import pyarrow as pa
+
+    def spark_type(kind: Any) -> str:
+        if pa.types.is_timestamp(kind):
+            return "timestamp"
+        return {pa.int32(): "int", pa.int64(): "bigint", pa.float64(): "double",
+                pa.string(): "string", pa.bool_(): "boolean", pa.binary(): "binary"}[kind]
+
+    partitions = set(DAILY)
+    return ", ".join(f"`{f.name}` {spark_type(f.type)}" for f in schema if f.name not in partitions)
 
 
 def in_days(days: set[tuple[int, int, int]]) -> str:

@@ -158,7 +158,9 @@ def parse(spark: Any, kind: str, files: list[tuple[int, SourceFile]],
     if mode not in MODES:
         raise SparkifyError(f"spark.sparkify.parse takes one of {', '.join(MODES)}, "
                             f"not {mode!r}")
-    if mode == "python" or any(f.is_object for _, f in files) or not files:
+    if not files:
+        return nothing_parsed(spark, kind)
+    if mode == "python" or any(f.is_object for _, f in files):
         inputs = spark.createDataFrame(
             [(idx, 0, True, None, f.key, None) for idx, f in files], INPUTS)
         inputs = inputs.repartition(max(1, min(len(files), spark.sparkContext
