@@ -43,8 +43,8 @@ def build_command(data_root: str, lake_dir: str, master: str | None, confs: tupl
 
     The same rules as `sparkify load`: every record validated, rejects kept with their
     reason, the same matching and tie-breaks. A rebuild of unchanged files changes nothing;
-    new or changed files rewrite the months they touch; a build cut short leaves the lake as
-    it was.
+    new or changed log files rewrite only the days they touch (a changed song file, every
+    day's plays); a build cut short leaves the lake as it was.
 
     \b
     Example:

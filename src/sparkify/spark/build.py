@@ -110,7 +110,7 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     by_day = previous is not None and not songs_changed  # only the days changed files touch
     result.files_loaded = len(files) if not previous else len([k for k in now if k in changed])
     result.files_skipped = len(files) - result.files_loaded
-    if callable(spark):
+    if callable(spark):  # by day, only the changed files are parsed
         spark = spark(sum(f.size for f in files if not by_day or f.key in changed))
     _size_tasks(spark, files)
     notify(f"parsing {result.files_loaded:,} files")
@@ -307,9 +307,7 @@ class _Settled:
         from pyspark.sql import functions as F
 
         plays = parsed.select("user_id", F.col("song").alias("song_title"),
-                              F.col("artist").alias("artist_name"),
-                              F.col("song").alias("song_title_repaired"),
-                              F.col("artist").alias("artist_name_repaired"))
+                              F.col("artist").alias("artist_name"))
         users = parsed.select(*_USER_COLUMNS, "ts", F.lit(None).cast("string").alias("path"),
                               "line")
         return _Settled(parsed.select("file_idx", "page").where("false"), parsed.where("false"),
@@ -341,8 +339,7 @@ class _Settled:
                 *_USER_COLUMNS, F.unix_millis("event_time").alias("ts"),
                 F.col("source_path").alias("path"), F.col("source_line").alias("line")))
         plays = layout.read(spark, previous, "songplays").where(_in(days, False)).select(
-            "user_id", "song_title", "artist_name", "song_title_repaired",
-            "artist_name_repaired")
+            "user_id", "song_title", "artist_name")
         manifest = layout.read(spark, previous, "manifest").where(
             ~F.col("path").isin(sorted(changed | recounted)))
         read = events.where(F.col("source_path").isin(sorted(recounted)))
