@@ -6,8 +6,8 @@ records those cannot vouch for going through the loader's own validator (spark/r
 log files new or changed since the current version are parsed; the others' rows come from it.
 When only log files changed, only the days they have events in (UTC) are worked out again: the
 facts are partitioned by day, an event's duplicates are of its day, and what the steps need of
-the other days comes from the current version as it is (_Settled). The set-based steps are the
-SQL of spark/sql/, whose rules come from core.sqltext.
+the other days comes from the current version as it is (spark/settled.py). The set-based
+steps are the SQL of spark/sql/, whose rules come from core.sqltext.
 Independent jobs run side by side (spark/jobs.py). Each build is written to a new version of
 the lake and made current at the end (lake.py): a build cut short leaves the lake as it was.
 """
@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sparkify.core.fields import EVENT_FIELDS
-from sparkify.core.records import RejectCode
 from sparkify.core.result import LoadResult
 from sparkify.core.sqltext import read_sql
 from sparkify.core.tables import LAKE_PARTITIONS
@@ -33,7 +31,7 @@ from sparkify.sources.files import Root, SourceFile, describe_root, discover, fi
 from sparkify.spark import lake as lake_mod
 from sparkify.spark import names as spark_names
 from sparkify.spark import read as reader
-from sparkify.spark.columns import column_type
+from sparkify.spark import settled
 from sparkify.spark.jobs import side_by_side
 from sparkify.spark.session import is_local
 
@@ -53,9 +51,6 @@ KEPT = ("events_all", "songs", "artists", "songplays", "manifest")
 SONG_TABLES = ("songs", "artists")  # made of the song files alone
 # the longest writes first, so that none starts last: a few run at once (jobs.py)
 WRITE_FIRST = ("user_song_plays", "events", "songplays", "users")
-_MANIFEST = ("path string, kind string, size_bytes bigint, mtime_ns bigint, etag string, "
-             "sha256 string, records_read bigint, records_loaded bigint, song_plays bigint, "
-             "other_pages bigint, rejected bigint")
 
 
 @dataclass
@@ -210,9 +205,9 @@ def _size_tasks(spark: Any, files: list[SourceFile]) -> None:
 
 
 def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous: str | None,
-           changed: set[str], by_day: bool) -> tuple[list[Any], set[Day] | None]:
+           changed: set[str], by_day: bool) -> tuple[list[Any], set[settled.Day] | None]:
     """The views parsed_songs, parsed_events, parse_rejects, files and the settled_ ones
-    (_Settled); and the days to write again (`by_day`; else None: all those changed files
+    (settled.Settled); and the days to write again (`by_day`; else None: all those changed files
     touch). Of the log files, only those new or changed since `previous` are parsed, the
     others' events and rejects coming from it: all of them, or (`by_day`) those of the days the
     changed files have events in, now or in `previous`. Every song file is read (who wins
@@ -230,10 +225,11 @@ def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous:
                                  lambda: reader.parse(spark, "song", songs, mode)])
     days = None
     if by_day and previous is not None:
-        days = _days_touched(parts[0].rows, layout, previous, changed)
+        days = settled.days_touched(parts[0].rows, layout, previous, changed)
     late_duplicates = None
     if previous is not None:
-        before, late_duplicates = _previous_logs(spark, facts, layout, previous, changed, days)
+        before, late_duplicates = settled.previous_logs(spark, facts, layout, previous,
+                                                        changed, days)
         parts.append(before)
 
     def union(frames: list[Any]) -> Any:
@@ -246,145 +242,17 @@ def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous:
     hashes.createOrReplaceTempView("file_hashes")
     if by_day:
         assert previous is not None and days is not None
-        settled = _Settled.of_previous(spark, events, late_duplicates, layout, previous, days,
-                                       changed)
+        others = settled.Settled.of_previous(spark, events, late_duplicates, layout, previous,
+                                             days, changed)
         for table in SONG_TABLES:
             layout.read(spark, previous, table).createOrReplaceTempView(table)
     else:
-        settled = _Settled.none(spark, events)
+        others = settled.Settled.none(spark, events)
     parts[1].rows.createOrReplaceTempView("parsed_songs")
-    for name, frame in vars(settled).items():
+    for name, frame in vars(others).items():
         frame.createOrReplaceTempView(f"settled_{name}")
     spark.sql(read_sql("files", "spark")).createOrReplaceTempView("files")
     return [frame for part in parts for frame in part.cached], days
-
-
-Day = tuple[int, int, int]  # (year, month, day) in UTC, as the facts are partitioned
-
-
-def _day_columns(ts: Any) -> list[Any]:
-    """year, month and day of a column of epoch milliseconds, as the steps' SQL has them."""
-    from pyspark.sql import functions as F
-
-    moment = F.timestamp_millis(ts)
-    return [F.year(moment).alias("year"), F.month(moment).alias("month"),
-            F.dayofmonth(moment).alias("day")]
-
-
-def _in(days: set[Day] | None, inside: bool = True) -> str:
-    """A condition on year, month, day columns: of `days` (None: every day), or not."""
-    if days is None:
-        return "true" if inside else "false"
-    return lake_mod.in_days(days) if inside else f"NOT ({lake_mod.in_days(days)})"
-
-
-def _days_touched(parsed: Any, layout: lake_mod.Lake, previous: str, changed: set[str]
-                  ) -> set[Day]:
-    """The days changed files have events in: now (`parsed`, their rows) or in `previous`."""
-    from pyspark.sql import functions as F
-
-    now = parsed.select(*_day_columns(F.col("ts"))).distinct().collect()
-    return {(row.year, row.month, row.day) for row in now} | layout.days_of(previous, changed)
-
-
-@dataclass
-class _Settled:
-    """What the steps need of the days a build does not parse again, from the current version
-    as it is: the users as those days leave them, the plays there, the duplicates there (still
-    duplicates); the manifest rows of the files unchanged with no event on the days parsed (a
-    duplicate may be: files with one are counted again), and the other days' events of those
-    counted again, as their records. Each the view settled_<name>; empty in a build of all
-    days."""
-
-    events: Any  # file_idx, page
-    duplicates: Any  # parsed_events' columns
-    users: Any  # users.sql's `kept` columns
-    songplays: Any  # user_song_plays.sql's columns
-    manifest: Any  # manifest.sql's columns
-
-    @staticmethod
-    def none(spark: Any, parsed: Any) -> _Settled:
-        from pyspark.sql import functions as F
-
-        plays = parsed.select("user_id", F.col("song").alias("song_title"),
-                              F.col("artist").alias("artist_name"))
-        users = parsed.select(*_USER_COLUMNS, "ts", F.lit(None).cast("string").alias("path"),
-                              "line")
-        return _Settled(parsed.select("file_idx", "page").where("false"), parsed.where("false"),
-                        users.where("false"), plays.where("false"),
-                        spark.createDataFrame([], _MANIFEST))
-
-    @staticmethod
-    def of_previous(spark: Any, parsed: Any, duplicates: Any, layout: lake_mod.Lake,
-                    previous: str, days: set[Day], changed: set[str]) -> _Settled:
-        from pyspark.sql import functions as F
-
-        files = spark.table("file_facts").select("file_idx", F.col("path").alias("source_path"))
-        events = layout.read(spark, previous, "events").where(_in(days, False)).join(
-            F.broadcast(files), "source_path")
-        recounted = (layout.paths_on(previous, days) | layout.duplicate_paths(previous)) - changed
-        typed = dict(parsed.dtypes)
-        users = layout.read(spark, previous, "users").select(
-            *_USER_COLUMNS, F.unix_millis("last_seen_at").alias("ts"),
-            *_day_columns(F.unix_millis("last_seen_at")))
-        users = users.where(_in(days, False)).select(
-            *_USER_COLUMNS, "ts", F.lit(None).cast("string").alias("path"),
-            F.lit(None).cast("int").alias("line"))
-        # a user last seen on a day parsed again: their latest event of the other days
-        seen = layout.dataset(previous, "users").to_table(columns=["user_id", "last_seen_at"])
-        orphans = sorted(user for user, at in zip(*seen.to_pydict().values(), strict=True)
-                         if (at.year, at.month, at.day) in days)
-        if orphans:
-            users = users.unionByName(events.where(F.col("user_id").isin(orphans)).select(
-                *_USER_COLUMNS, F.unix_millis("event_time").alias("ts"),
-                F.col("source_path").alias("path"), F.col("source_line").alias("line")))
-        plays = layout.read(spark, previous, "songplays").where(_in(days, False)).select(
-            "user_id", "song_title", "artist_name")
-        manifest = layout.read(spark, previous, "manifest").where(
-            ~F.col("path").isin(sorted(changed | recounted)))
-        read = events.where(F.col("source_path").isin(sorted(recounted)))
-        return _Settled(read.select("file_idx", "page"), duplicates,
-                        users.select(*(F.col(c).cast(typed.get(c, "string")) for c in
-                                       (*_USER_COLUMNS, "ts", "path", "line"))),
-                        plays, manifest)
-
-
-_USER_COLUMNS = ("user_id", "first_name", "last_name", "gender", "level", "location")
-
-
-def _previous_logs(spark: Any, facts: Any, layout: lake_mod.Lake, previous: str,
-                   changed: set[str], days: set[Day] | None) -> tuple[reader.Parsed, Any]:
-    """What the previous version holds of the files not changed since, of `days` (None: all):
-    their events, the duplicates among them (read again from their raw text, as they may be
-    kept now), their rejects and hashes; with `days`, the rejects of the song files too (not
-    parsed again). Also the duplicates of the other days, which stay duplicates."""
-    from pyspark.sql import functions as F
-
-    unchanged = facts.where(~F.col("path").isin(sorted(changed)))
-    logs = unchanged.where(F.col("kind") == "log").select("file_idx", "path")
-    events = layout.read(spark, previous, "events").where(_in(days)).withColumnRenamed(
-        "source_path", "path").join(F.broadcast(logs), "path")
-    values = {"ts": F.expr("unix_millis(event_time)")}
-    rows = events.select("file_idx", F.col("source_line").cast("int").alias("line"), *(
-        values.get(s.column, F.col(s.column)).cast(column_type(s)).alias(s.column)
-        for s in EVENT_FIELDS))
-    kept = logs if days is None else unchanged.select("file_idx", "path")
-    old = layout.read(spark, previous, "rejects").join(F.broadcast(kept), "path")
-    replays = old.where(F.col("reason_code") == RejectCode.DUPLICATE.value).select(
-        "file_idx", F.col("line_number").alias("line"), F.lit(False).alias("whole"),
-        F.col("raw").cast("binary").alias("data"), F.lit(None).cast("string").alias("key"),
-        F.lit(None).cast("string").alias("sha256"))
-    again = reader.parse_inputs("log", replays) if layout.duplicate_paths(previous) else (
-        reader.nothing_parsed(spark, "log"))
-    refused = old.where(F.col("reason_code") != RejectCode.DUPLICATE.value).select(
-        "file_idx", "line_number", "raw", "reason", "reason_code")
-    hashes = layout.read(spark, previous, "manifest").join(F.broadcast(logs), "path").select(
-        "file_idx", "sha256")
-    names = again.rows.columns
-    dated = again.rows.select("*", *_day_columns(F.col("ts")))
-    inside = dated.where(_in(days)).select(*names)
-    return (reader.Parsed(rows.unionByName(inside), refused.unionByName(again.rejects), hashes,
-                          again.cached), dated.where(_in(days, False)).select(*names))
 
 
 def _rejects(spark: Any, files: list[SourceFile]) -> Any:
@@ -401,7 +269,7 @@ def _rejects(spark: Any, files: list[SourceFile]) -> Any:
 
 
 def _touched_days(spark: Any, changed: set[str], previous: str | None,
-                  layout: lake_mod.Lake) -> set[Day] | None:
+                  layout: lake_mod.Lake) -> set[settled.Day] | None:
     """The days of the facts a changed file has rows in, now or in the previous version (a
     build of every day, as a song file changed); None: every day (a first build)."""
     if previous is None:
@@ -411,7 +279,8 @@ def _touched_days(spark: Any, changed: set[str], previous: str | None,
     from pyspark.sql import functions as F
 
     keys = spark.createDataFrame([(key,) for key in changed], "path string")
-    now = spark.table("events_all").join(keys, "path").select(*_day_columns(F.col("ts")))
+    now = spark.table("events_all").join(keys, "path").select(
+        *settled.day_columns(F.col("ts")))
     before = layout.read(spark, previous, "events").withColumnRenamed(
         "source_path", "path").join(keys, "path").select("year", "month", "day")
     return {tuple(row) for row in now.union(before).distinct().collect()}
