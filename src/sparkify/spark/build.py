@@ -110,7 +110,7 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     _size_tasks(spark, files)
     notify(f"parsing {result.files_loaded:,} files")
     version = layout.new_version()
-    views, days = _parse(spark, files, layout, previous, changed, by_day)
+    views, touched = _parse(spark, files, layout, previous, changed, by_day)
     with _keeping(spark, layout, version) as keep:
         if previous is not None and by_day:
             _steps(spark, keep, SONG_TABLES, layout.read(spark, previous, "names"))
@@ -118,7 +118,6 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
             _steps(spark, keep)
         rejects = _rejects(spark, files)
         notify(f"writing version {version}")
-        touched = days if by_day else _touched_days(spark, changed, previous, layout)
 
         def write(table: str) -> None:
             if previous is not None and by_day and table in SONG_TABLES:  # no song changed
@@ -207,10 +206,10 @@ def _size_tasks(spark: Any, files: list[SourceFile]) -> None:
 def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous: str | None,
            changed: set[str], by_day: bool) -> tuple[list[Any], set[settled.Day] | None]:
     """The views parsed_songs, parsed_events, parse_rejects, files and the settled_ ones
-    (settled.Settled); and the days to write again (`by_day`; else None: all those changed files
-    touch). Of the log files, only those new or changed since `previous` are parsed, the
-    others' events and rejects coming from it: all of them, or (`by_day`) those of the days the
-    changed files have events in, now or in `previous`. Every song file is read (who wins
+    (settled.Settled); and the days changed files have events in, now or in `previous` (None:
+    a first build, every day). Of the log files, only those new or changed since `previous`
+    are parsed, the others' events and rejects coming from it: all of them, or (`by_day`)
+    those of the days changed files have events in. Every song file is read (who wins
     among them needs them all) unless `by_day`, when none changed: then the views songs and
     artists are the current version's tables."""
     indexed = list(enumerate(files))
@@ -223,13 +222,11 @@ def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous:
     songs = [(i, f) for i, f in indexed if f.kind == "song"] if not by_day else []
     parts = side_by_side(spark, [lambda: reader.parse(spark, "log", log_files, mode),
                                  lambda: reader.parse(spark, "song", songs, mode)])
-    days = None
-    if by_day and previous is not None:
-        days = settled.days_touched(parts[0].rows, layout, previous, changed)
-    late_duplicates = None
+    touched = late_duplicates = None
     if previous is not None:
+        touched = settled.days_touched(parts[0].rows, layout, previous, changed)
         before, late_duplicates = settled.previous_logs(spark, facts, layout, previous,
-                                                        changed, days)
+                                                        changed, touched if by_day else None)
         parts.append(before)
 
     def union(frames: list[Any]) -> Any:
@@ -241,9 +238,9 @@ def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous:
     rejects.createOrReplaceTempView("parse_rejects")
     hashes.createOrReplaceTempView("file_hashes")
     if by_day:
-        assert previous is not None and days is not None
+        assert previous is not None and touched is not None
         others = settled.Settled.of_previous(spark, events, late_duplicates, layout, previous,
-                                             days, changed)
+                                             touched, changed)
         for table in SONG_TABLES:
             layout.read(spark, previous, table).createOrReplaceTempView(table)
     else:
@@ -252,7 +249,7 @@ def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous:
     for name, frame in vars(others).items():
         frame.createOrReplaceTempView(f"settled_{name}")
     spark.sql(read_sql("files", "spark")).createOrReplaceTempView("files")
-    return [frame for part in parts for frame in part.cached], days
+    return [frame for part in parts for frame in part.cached], touched
 
 
 def _rejects(spark: Any, files: list[SourceFile]) -> Any:
@@ -266,24 +263,6 @@ def _rejects(spark: Any, files: list[SourceFile]) -> Any:
     paths = spark.table("file_facts").select("file_idx", "path")
     return both.join(paths, "file_idx").select("path", "line_number", "raw", "reason",
                                                "reason_code")
-
-
-def _touched_days(spark: Any, changed: set[str], previous: str | None,
-                  layout: lake_mod.Lake) -> set[settled.Day] | None:
-    """The days of the facts a changed file has rows in, now or in the previous version (a
-    build of every day, as a song file changed); None: every day (a first build)."""
-    if previous is None:
-        return None
-    if not changed:
-        return set()
-    from pyspark.sql import functions as F
-
-    keys = spark.createDataFrame([(key,) for key in changed], "path string")
-    now = spark.table("events_all").join(keys, "path").select(
-        *settled.day_columns(F.col("ts")))
-    before = layout.read(spark, previous, "events").withColumnRenamed(
-        "source_path", "path").join(keys, "path").select("year", "month", "day")
-    return {tuple(row) for row in now.union(before).distinct().collect()}
 
 
 def _totals(spark: Any, result: BuildResult, changed: set[str] | None) -> None:
