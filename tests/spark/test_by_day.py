@@ -1,6 +1,7 @@
 """A build after only log files changed works out again only the days they have events in
 (spark/build.py `by_day`): a file added, then removed, each build equal to one of the same root
-in one go, table for table, the manifest and the names too."""
+in one go, table for table, the manifest and the names too. A changed song file works out every
+day again; a lake in month folders is built again whole."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import shutil
 import pytest
 
 from sparkify.spark.build import build
-from tests.support.helpers import event, write_log
+from tests.support.helpers import event, song, write_log, write_song
 from tests.support.lakes import LAKE_TABLES, lake_rows
 
 # without Java every test here skips, saying so, or fails under CI (support/prerequisites.py)
@@ -75,3 +76,21 @@ def test_a_lake_of_month_folders_is_built_again_whole(adversarial_lake, shared_s
     again = build(spark, root, str(lake))
     assert again.files_loaded == first.files_loaded + 1 and again.files_skipped == 0
     _same_as_one_build(spark, root, lake, again, tmp_path, "whole")
+
+
+def test_a_song_added_matches_plays_of_every_day_as_one_build(adversarial_lake, shared_spark,
+                                                              tmp_path):
+    """A song file added beside a log file: any play may now match it, so every day is worked
+    out again (songs written, not linked), and the lake equals one build in one go."""
+    root, lake = tmp_path / "root", tmp_path / "lake"
+    shutil.copytree(adversarial_lake[0], root)
+    spark = shared_spark.live()
+    build(spark, root, str(lake))
+    write_song(root, "D/nothing.json", song(song_id="S7", artist_id="AR7", title="Nothing",
+                                            artist_name="Nobody", duration=1.5))
+    write_log(root, "2018/12/z.json", [event(ts=LATE + 1000, userId="5", sessionId=77)])
+    again = build(spark, root, str(lake))
+    assert again.files_loaded == 2 and again.partitions["songs"]["written"] > 0
+    _same_as_one_build(spark, root, lake, again, tmp_path, "whole")
+    plays = lake_rows(lake, again.version, "songplays")
+    assert [p["song_id"] for p in plays if p["song_title"] == "Nothing"] == ["S7"]
