@@ -68,9 +68,12 @@ def _wrong_kind_pattern(fields: tuple[Field, ...]) -> str:
     fields take a string or null, number fields a number or null."""
     text = "|".join(s.key for s in fields if s.kind in (Kind.TEXT, Kind.USER_ID))
     numbers = "|".join(s.key for s in fields if s.kind in (Kind.INTEGER, Kind.NUMBER))
+    firsts = "".join(sorted({s.key[0] for s in fields}))
     # one leading quote for both branches: the regex is tried at every character, and most
-    # are not a quote, so that is all most positions cost
-    return (f'"(?:(?:{text})"{_WS}:{_WS}[^"n \\t\\r\\n]'
+    # are not a quote, so that is all most positions cost; and a quote not followed by a
+    # key's first letter (a value's, a closing one) is left before trying every key (the
+    # lookahead took this check from 5.1 to 3.6 s over K=100's 805,600 events)
+    return (f'"(?=[{firsts}])(?:(?:{text})"{_WS}:{_WS}[^"n \\t\\r\\n]'
             f'|(?:{numbers})"{_WS}:{_WS}[^-0-9n \\t\\r\\n])')
 
 
@@ -104,7 +107,8 @@ def parsed(kind: str, record: Any, raw: Any, functions: Any) -> tuple[Any, Any]:
     element = functions.get(record, functions.lit(0))  # null, not an error, when empty
     page = next((s for s in fields if s.column == "page"), None)
     play = (element[page.key] == PLAY_PAGE) if page else functions.lit(False)
-    risky = (functions.instr(raw, "\\u") > 0) & (  # most records have no `\\u`
+    # most records have no `\\u`; contains() scans bytes, instr() counts characters as it goes
+    risky = raw.contains("\\u") & (
         (functions.length(raw) > ESCAPES_MAX_CHARS) | raw.rlike(_RISKY_ESCAPE))
     checks = [functions.size(record) == 1, ~risky,
               ~raw.rlike(_wrong_kind_pattern(fields))]
