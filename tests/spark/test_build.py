@@ -95,25 +95,33 @@ def test_the_tests_sessions_keep_a_code_cache_that_lasts_through_many_builds(spa
 _COMPILER_LEVEL = """
 import sys
 from sparkify.spark import session
-spark = session.start("local[1]", input_bytes=int(sys.argv[1]))
+conf = {"spark.driver.extraJavaOptions": sys.argv[2]} if len(sys.argv) > 2 else {}
+spark = session.start("local[1]", conf, input_bytes=int(sys.argv[1]))
 jvm = spark._jvm
 bean = jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
     jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean"))
-print(bean.getVMOption("TieredStopAtLevel").getValue(),
-      bean.getVMOption("ReservedCodeCacheSize").getValue())
+print(*(bean.getVMOption(name).getValue() for name in (
+    "TieredStopAtLevel", "ReservedCodeCacheSize", "Tier4InvocationThreshold",
+    "UseParallelGC", "UseSerialGC")))
 session.stop(spark)
 """
 
 
-@pytest.mark.parametrize("small", [True, False], ids=["small input", "large input"])
-def test_a_small_input_starts_the_jvm_with_its_quick_compiler_alone(small):
+@pytest.mark.parametrize(("size", "given", "expected"), [
+    ("small", "", ("1", str(240 << 20), "5000", "true", "false")),
+    ("large", "", ("4", str(240 << 20), "50000", "true", "false")),
+    ("large", "-XX:+UseSerialGC", ("4", str(240 << 20), "50000", "false", "true")),
+], ids=["small input", "large input", "a collector given"])
+def test_the_driver_jvm_compiles_and_collects_for_the_size_of_the_input(size, given, expected):
     """Below QUICK_COMPILER_MAX_BYTES the driver's JVM compiles with C1 alone (level 1), keeping
-    its 240 MB code cache; from it on, with both compilers (level 4)."""
+    its 240 MB code cache; from it on with both, C2 only for the hottest code (thresholds 10
+    times the defaults). The throughput collector, unless the options given choose one (two
+    would stop the JVM from starting)."""
     from sparkify.spark.session import QUICK_COMPILER_MAX_BYTES
 
-    size = QUICK_COMPILER_MAX_BYTES - 1 if small else QUICK_COMPILER_MAX_BYTES
-    done = subprocess.run([sys.executable, "-c", _COMPILER_LEVEL, str(size)],
+    bytes_in = QUICK_COMPILER_MAX_BYTES - 1 if size == "small" else QUICK_COMPILER_MAX_BYTES
+    done = subprocess.run([sys.executable, "-c", _COMPILER_LEVEL, str(bytes_in),
+                           *([given] if given else [])],
                           check=False, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    level, cache = done.stdout.split()
-    assert (int(level), int(cache)) == ((1, 240 << 20) if small else (4, 240 << 20))
+    assert tuple(done.stdout.split()) == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import sys
 import time
@@ -42,6 +43,22 @@ DEFAULT_CONF = {
 # a long-lived session fills (Spark's threads then die of it): the cache keeps its size.
 QUICK_COMPILER = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
 QUICK_COMPILER_MAX_BYTES = 100 << 20
+# From it on, both compilers, but C2 only for the hottest code: at K=100 the JIT compilers took
+# 50 of the JVM's 153 CPU seconds, a core for half the build; with C2's thresholds 10 times the
+# defaults, 32 s, and the build went from 89 to 80 s (bench/RESULTS.md, session 17) while the
+# tasks' own CPU time stayed as it was.
+HOT_CODE_COMPILER = ("-XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=6000 "
+                     "-XX:Tier4CompileThreshold=150000 -XX:Tier4BackEdgeThreshold=400000")
+# A batch job: the throughput collector, without G1's concurrent threads (19 of those 153 CPU
+# seconds at K=100, 11 with it). Not when the options given already choose a collector.
+THROUGHPUT_GC = "-XX:+UseParallelGC"
+
+
+def _tuning(input_bytes: int, given: str) -> str:
+    """The driver JVM's compiler and collector for a local build of `input_bytes`."""
+    compiler = QUICK_COMPILER if input_bytes < QUICK_COMPILER_MAX_BYTES else HOT_CODE_COMPILER
+    chosen = re.search(r"-XX:\+Use\w*GC\b", given)  # two collectors: the JVM would not start
+    return compiler if chosen else f"{THROUGHPUT_GC} {compiler}"
 
 
 def is_local(master: str) -> bool:
@@ -163,8 +180,8 @@ def start(master: str | None = None, conf: dict[str, str] | None = None,
     driver = "spark.driver.extraJavaOptions"  # the driver's JVM only: it starts here
     settings[driver] = f"{settings[driver]} {archive_options}".strip()
     local = is_local(settings.get("spark.master") or master or DEFAULT_MASTER)  # --conf wins
-    if local and input_bytes is not None and input_bytes < QUICK_COMPILER_MAX_BYTES:
-        settings[driver] = f"{QUICK_COMPILER} {settings[driver]}"  # a flag given later wins
+    if local and input_bytes is not None:  # a flag given later wins over these
+        settings[driver] = f"{_tuning(input_bytes, settings[driver])} {settings[driver]}"
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
