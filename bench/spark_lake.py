@@ -8,8 +8,10 @@ For each K (data of `sparkify generate --scale K`, bench/cache/data, shared with
 `sparkify load` into a fresh database of the embedded server; `sparkify lake build` in
 local[2]; the same on a standalone cluster of one worker, then of two (one core each, on
 loopback: tests/support/spark_cluster.py); and `sparkify lake publish` of the built lake.
-Beside them (up to --python-max-k): the build with every file through the Python validator in
-Arrow batches (`--conf spark.sparkify.parse=python`), and a new day: a lake of every day but
+Beside them (up to --python-max-k), the build by each parse path the default (`auto`: on the
+driver up to 64 MB of a kind's files, else Spark's readers) chooses between, for every file:
+Spark's readers (`--conf spark.sparkify.parse=native`), the driver (`=driver`), and the Python
+validator on the workers in Arrow batches (`=python`); and a new day: a lake of every day but
 the last, then the last day's log files added and built again. Every figure
 is the whole command in its own process (a Spark one includes starting its JVM). Peak memory
 (RSS, and PSS, which counts a page forked processes share once in all) is the command's
@@ -41,6 +43,7 @@ from harness.script import options, save  # noqa: E402
 from tests.support.spark_cluster import StandaloneCluster  # noqa: E402
 
 SECTION = "spark"
+PATHS = ("native", "driver", "python")  # spark.sparkify.parse, each for every file
 NOT_BUILDS = ("facts", "load", "publish", "same_tables")
 
 
@@ -106,10 +109,10 @@ def bench_spark(args: argparse.Namespace) -> dict:
         env = dict(bench.env(database), PYSPARK_PYTHON=sys.executable)
         log(f"K={scale}: lake build local[2]")
         row["local[2]"] = lake_build(root, scratch / f"k{scale}-local", "local[2]", env)
-        if scale <= args.python_max_k:
-            log(f"K={scale}: lake build local[2], every record through the Python validator")
-            row["python"] = lake_build(root, scratch / f"k{scale}-python", "local[2]", env,
-                                       ("spark.sparkify.parse=python",))
+        for path in PATHS if scale <= args.python_max_k else ():
+            log(f"K={scale}: lake build local[2], every file parsed by the {path} path")
+            row[path] = lake_build(root, scratch / f"k{scale}-{path}", "local[2]", env,
+                                   (f"spark.sparkify.parse={path}",))
         if scale <= args.new_day_max_k:
             log(f"K={scale}: a new day added")
             row["new day"] = new_day(root, scratch, env)
@@ -139,7 +142,9 @@ def bench_spark(args: argparse.Namespace) -> dict:
 
 LABELS = (("load", "sparkify load (embedded PostgreSQL)"),
           ("local[2]", "lake build, local[2]"),
-          ("python", "lake build, local[2], every record through Python (Arrow)"),
+          ("native", "lake build, local[2], every file by Spark's readers (native)"),
+          ("driver", "lake build, local[2], every file parsed on the driver"),
+          ("python", "lake build, local[2], every record through Python on the workers"),
           ("new day", "lake build, local[2], one new day on the lake of the others"),
           ("cluster 1", "lake build, cluster of 1 worker"),
           ("cluster 2", "lake build, cluster of 2 workers"),
@@ -179,10 +184,10 @@ def _targets(runs: dict) -> list[str]:
             share = row["new day"]["seconds"] / row["local[2]"]["seconds"]
             notes.append(f"K={scale}: a new day ({row['new day']['files']} log files) takes "
                          f"{share:.0%} of a full build")
-        if "python" in row:
-            slower = row["python"]["seconds"] / row["local[2]"]["seconds"]
-            notes.append(f"K={scale}: every record through the Python validator in Arrow "
-                         f"batches takes {slower:.2f}x the native path")
+        for path in (p for p in PATHS if p in row):
+            ratio = row[path]["seconds"] / row["local[2]"]["seconds"]
+            notes.append(f"K={scale}: every file by the {path} path takes {ratio:.2f}x the "
+                         f"default (auto)")
         if "cluster 1" in row and "cluster 2" in row:
             one, two = row["cluster 1"]["seconds"], row["cluster 2"]["seconds"]
             notes.append(f"K={scale}: two workers take {two / one:.2f}x the time of one")

@@ -29,7 +29,7 @@ from sparkify.postgres.load.pipeline import load
 from sparkify.postgres.publish import publish
 from sparkify.spark.build import build
 from tests.support.any_bytes import roots
-from tests.support.engines import assert_same_warehouse
+from tests.support.engines import NATIVE, assert_same_warehouse, spark_conf
 from tests.support.helpers import event, query, song
 
 # without Java every test here skips, saying so, or fails under CI (tests/support/prerequisites.py)
@@ -97,7 +97,8 @@ def test_both_engines_give_the_same_warehouse_and_rejects_on_any_bytes(spark, se
     write_kinds(root)
     for start in range(0, len(drawn), BATCH):
         tried["files"] += write_batch(root, drawn[start:start + BATCH], start)
-        assert build(spark, root, lake).built
+        with spark_conf(spark, NATIVE):  # Spark's readers: what any bytes must not fool
+            assert build(spark, root, lake).built
         publish(settings, lake)  # the lake's current version replaces the warehouse
         load(second, root, notify=lambda message: None)
         assert_same_warehouse(settings, second)

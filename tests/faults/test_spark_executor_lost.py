@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from sparkify.postgres.publish import publish
-from tests.support.engines import FAST_START, assert_same_warehouse
+from tests.support.engines import FAST_START, NATIVE, assert_same_warehouse
 from tests.support.prerequisites import REPO
 from tests.support.spark_cluster import StandaloneCluster
 
@@ -62,7 +62,8 @@ def kill_an_executor_midway(job: subprocess.Popen, work_dir: Path, lake: Path,
 def test_a_build_that_loses_an_executor_completes_and_equals_sparkify_load(
         sample_root, sample_settings, settings, tmp_path):
     lake = tmp_path / "lake"
-    conf = {**FAST_START, "spark.executor.memory": "768m"}
+    # the files parsed by the executors (a root this small would be parsed on the driver)
+    conf = {**FAST_START, **NATIVE, "spark.executor.memory": "768m"}
     with StandaloneCluster(workers=2) as cluster:
         job = subprocess.Popen(
             [sys.executable, "-m", "tests.support.cluster_job", cluster.url,

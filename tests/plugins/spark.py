@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.engines import FAST_START
+from tests.support.engines import FAST_START, NATIVE, spark_conf
 from tests.support.prerequisites import require_java
 
 
@@ -88,14 +88,12 @@ def k10_lake(shared_spark, k10_root, tmp_path_factory):
     from sparkify.spark.build import build
 
     lake = tmp_path_factory.mktemp("k10-lake") / "lake"
-    spark = shared_spark.live()
-    # its log files (about 1.2 MB each) read in splits of 300 kB, several tasks a file, as big
-    # files are: the equality with `sparkify load` then pins the lines' numbers (spark/read.py)
-    spark.conf.set("spark.sql.files.maxPartitionBytes", "300000")
-    try:
+    # its log files (about 1.2 MB each) read by Spark (not on the driver, as a root this small
+    # would be) in splits of 300 kB, several tasks a file, as big files are: the equality with
+    # `sparkify load` then pins the lines' numbers (spark/read.py)
+    with spark_conf(shared_spark.live(), {**NATIVE, "spark.sql.files.maxPartitionBytes":
+                                          "300000"}) as spark:
         return lake, build(spark, k10_root, str(lake))
-    finally:
-        spark.conf.unset("spark.sql.files.maxPartitionBytes")
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import pytest
 
 from sparkify.generate.ids import mojibake
 from sparkify.spark.build import build
+from tests.support.engines import NATIVE, spark_conf
 from tests.support.helpers import event, song, write_log, write_song
 
 
@@ -113,9 +114,11 @@ def json_level_root(root: Path) -> None:
 
 @pytest.fixture(scope="package")
 def adversarial_lake(shared_spark, tmp_path_factory):
-    """adversarial_root built in local mode: (root, lake, result)."""
+    """adversarial_root built in local mode by Spark's readers (spark.sparkify.parse=native:
+    this small a root would be parsed on the driver): (root, lake, result)."""
     base = tmp_path_factory.mktemp("adversarial")
     root, lake = base / "root", base / "lake"
     adversarial_root(root)
     json_level_root(root)
-    return root, lake, build(shared_spark.live(), root, str(lake))
+    with spark_conf(shared_spark.live(), NATIVE) as spark:
+        return root, lake, build(spark, root, str(lake))

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.support.engines import FAST_START
+from tests.support.engines import FAST_START, NATIVE
 from tests.support.helpers import copy_sample
 from tests.support.lakes import LAKE_TABLES, assert_same_lake, lake_rows
 from tests.support.prerequisites import REPO
@@ -34,7 +34,8 @@ def test_a_two_worker_standalone_cluster_builds_what_local_mode_builds(
     steps = [["build", str(adv_root), str(tmp_path / "adversarial")],
              ["build", str(root), str(tmp_path / "steps")],
              ["build", str(root), str(tmp_path / "steps")]]
-    conf = {**FAST_START, "spark.executor.memory": "768m"}
+    # the files read by the executors, as on a cluster they would be past a small size
+    conf = {**FAST_START, **NATIVE, "spark.executor.memory": "768m"}
     with StandaloneCluster(workers=2) as cluster:
         done = subprocess.run(
             [sys.executable, "-m", "tests.support.cluster_job", cluster.url,

@@ -13,7 +13,7 @@ from sparkify.postgres.load.pipeline import load
 from sparkify.postgres.publish import publish
 from sparkify.spark.build import build
 from sparkify.spark.lake import Lake
-from tests.support.engines import assert_same_warehouse
+from tests.support.engines import assert_same_warehouse, spark_conf
 from tests.support.helpers import query
 from tests.support.lakes import LAKE_TABLES, lake_rows
 
@@ -77,18 +77,16 @@ def test_a_generated_k10_root_as_sparkify_load(k10_root, k10_lake, settings, sec
 
 
 @pytest.mark.first_pass
-@pytest.mark.parametrize("mode", ["arrow", "python"])
+@pytest.mark.parametrize("mode", ["auto", "driver", "arrow", "python"])
 def test_every_parse_mode_builds_the_same_lake(mode, adversarial_lake, shared_spark, tmp_path):
-    """`--conf spark.sparkify.parse=arrow` (every record through the validator, files read by
-    Spark) and `=python` (files read by the validator too, as from an object store) build the
-    lake the native path builds of the bad records and ties, which equals `sparkify load`'s."""
+    """`--conf spark.sparkify.parse=driver` (files read and validated on the driver, the
+    default for small inputs: `auto`), `=arrow` (every record through the validator, files
+    read by Spark) and `=python` (files read by the validator on the workers, as from an
+    object store) build the lake the native path builds of the bad records and ties, which
+    equals `sparkify load`'s."""
     root, native_lake, native = adversarial_lake
-    spark = shared_spark.live()
-    spark.conf.set("spark.sparkify.parse", mode)
-    try:
+    with spark_conf(shared_spark.live(), {"spark.sparkify.parse": mode}) as spark:
         built = build(spark, root, str(tmp_path / "lake"))
-    finally:
-        spark.conf.unset("spark.sparkify.parse")
     assert (built.tables, built.events, built.songs) == (native.tables, native.events,
                                                          native.songs)
     for table in (*LAKE_TABLES, "manifest", "names"):

@@ -5,6 +5,10 @@ which rows differ, and the Spark settings that make the tests' short jobs start 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
 from sparkify.spark.session import QUICK_COMPILER
 from tests.support.helpers import query
 
@@ -74,3 +78,21 @@ def assert_same_warehouse(spark_db, pg_db) -> None:
     report = [f"{table}:\n{found}" for table in SNAPSHOT
               if (found := differences(left[table], right[table]))]
     assert not report, "the two warehouses differ\n" + "\n".join(report)
+
+
+# spark.sparkify.parse's Spark-reader path (spark/read.py): chosen by size otherwise, and the
+# tests' roots are small enough to be parsed on the driver
+NATIVE = {"spark.sparkify.parse": "native"}
+
+
+@contextlib.contextmanager
+def spark_conf(spark: Any, settings: dict[str, str]) -> Iterator[Any]:
+    """`spark` with `settings` set for the block, unset after it."""
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    try:
+        yield spark
+    finally:
+        for key in settings:
+            spark.conf.unset(key)
+

@@ -36,10 +36,15 @@ EXTRA = (("raw", "string"), ("reason", "string"), ("reason_code", "string"),
          ("sha256", "string"))
 
 
+def record_fields(kind: str) -> list[tuple[str, str]]:
+    """(name, Spark type) of one result: line, the kind's columns, then EXTRA (null for a
+    row)."""
+    return [("line", "int"), *((s.column, column_type(s)) for s in FIELDS[kind]), *EXTRA]
+
+
 def record_type(kind: str) -> str:
-    """The struct of one result: line, the kind's columns, then EXTRA (null for a row)."""
-    fields = [("line", "int"), *((s.column, column_type(s)) for s in FIELDS[kind]), *EXTRA]
-    return "struct<" + ", ".join(f"{name}: {kind_}" for name, kind_ in fields) + ">"
+    """The struct of one result (record_fields)."""
+    return "struct<" + ", ".join(f"{name}: {type_}" for name, type_ in record_fields(kind)) + ">"
 
 
 def _records(kind: str, line: int, whole: bool, data: bytes) -> Any:

@@ -145,14 +145,23 @@ def _hashed(spark: Any, files: list[tuple[int, SourceFile]],
 INPUTS = "file_idx int, line int, whole boolean, data binary, key string, sha256 string"
 
 
-MODES = ("native", "arrow", "python")
+MODES = ("auto", "native", "driver", "arrow", "python")
+# `auto` parses on the driver up to this many bytes of one kind's files, and natively past it.
+# Spark's parse has a fixed cost (compiling its plans and code: about 5 s of a new day's 8 s),
+# and the loader's validator reads some 50 MB/s on one core: under this size the driver is
+# done first, and its rows (as Arrow batches in the driver's heap) stay small.
+DRIVER_MAX_BYTES = 64 << 20
+_ARROW_TYPES = {"int": "int32", "bigint": "int64", "string": "string", "double": "float64"}
+BATCH_ROWS = 10_000  # rows per Arrow batch: Spark makes a partition of each
 
 
 def parse(spark: Any, kind: str, files: list[tuple[int, SourceFile]],
-          mode: str = "native") -> Parsed:
-    """The rows, rejects and hashes of `files` (one kind). `mode` (MODES): records checked
-    natively, only the others through the validator; every record through the validator
-    (files still read by Spark); every file read and validated in Python (object stores)."""
+          mode: str = "auto") -> Parsed:
+    """The rows, rejects and hashes of `files` (one kind). `mode` (MODES): `driver` below
+    DRIVER_MAX_BYTES of local files, else `native`; records checked natively, only the others
+    through the validator; every file read and validated on the driver, the results sent as
+    Arrow batches; every record through the validator (files still read by Spark); every file
+    read and validated on the workers (object stores)."""
     from pyspark.sql import functions as F
 
     if mode not in MODES:
@@ -160,7 +169,13 @@ def parse(spark: Any, kind: str, files: list[tuple[int, SourceFile]],
                             f"not {mode!r}")
     if not files:
         return nothing_parsed(spark, kind)
-    if mode == "python" or any(f.is_object for _, f in files):
+    local = not any(f.is_object for _, f in files)
+    if mode == "auto":
+        small = sum(f.size for _, f in files) <= DRIVER_MAX_BYTES
+        mode = "driver" if small and local else "native"
+    if mode == "driver":
+        return _on_driver(spark, kind, files)
+    if mode == "python" or not local:
         inputs = spark.createDataFrame(
             [(idx, 0, True, None, f.key, None) for idx, f in files], INPUTS)
         inputs = inputs.repartition(max(1, min(len(files), spark.sparkContext
@@ -236,10 +251,49 @@ def parse_inputs(kind: str, inputs: Any, native: bool = True) -> Parsed:
     else:
         theirs = _materialized(theirs.select("file_idx", F.explode(fallback.udf(kind, F)(
             "line", "whole", "data", "key")).alias("r")).select("file_idx", "r.*"))
+    validated = _validated(kind, theirs)
     rows = checked.where("clean").select("file_idx", "line", *names).unionByName(
-        theirs.where("line > 0 AND reason IS NULL").select("file_idx", "line", *names))
-    rejects = theirs.where("reason IS NOT NULL").select(
-        "file_idx", F.col("line").alias("line_number"), "raw", "reason", "reason_code")
+        validated.rows)
     hashes = checked.where(marker & F.col("sha256").isNotNull()).select(
-        "file_idx", "sha256").unionByName(theirs.where("line = 0").select("file_idx", "sha256"))
-    return Parsed(rows, rejects, hashes, [checked, theirs])
+        "file_idx", "sha256").unionByName(validated.hashes)
+    return Parsed(rows, validated.rejects, hashes, [checked, theirs])
+
+
+def _validated(kind: str, results: Any) -> Parsed:
+    """The rows, rejects and hashes in the validator's `results` (file_idx, then
+    fallback.record_fields)."""
+    from pyspark.sql import functions as F
+
+    names = [s.column for s in FIELDS[kind]]
+    return Parsed(
+        results.where("line > 0 AND reason IS NULL").select("file_idx", "line", *names),
+        results.where("reason IS NOT NULL").select(
+            "file_idx", F.col("line").alias("line_number"), "raw", "reason", "reason_code"),
+        results.where("line = 0").select("file_idx", "sha256"), [])
+
+
+def _on_driver(spark: Any, kind: str, files: list[tuple[int, SourceFile]]) -> Parsed:
+    """Parsed of `files` read and validated here, as `sparkify load` does, the results sent
+    to Spark in Arrow batches: no Spark job, no plan to compile, no Python worker."""
+    import pyarrow as pa
+
+    fields = [("file_idx", "int"), *fallback.record_fields(kind)]
+    schema = pa.schema([(name, _ARROW_TYPES[type_]) for name, type_ in fields])
+    batches: list[Any] = []
+    pending: list[tuple] = []
+
+    def flush() -> None:
+        columns: list[Any] = list(zip(*pending, strict=True)) or [() for _ in fields]
+        batches.append(pa.RecordBatch.from_arrays(
+            [pa.array(values, type=field.type) for values, field in
+             zip(columns, schema, strict=True)], schema=schema))
+        pending.clear()
+
+    for idx, source in files:
+        pending += [(idx, *result) for result in
+                    fallback.validate(kind, 0, True, None, source.key) or ()]
+        if len(pending) >= BATCH_ROWS:
+            flush()
+    if pending or not batches:
+        flush()
+    return _validated(kind, spark.createDataFrame(pa.Table.from_batches(batches, schema)))
