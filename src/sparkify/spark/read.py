@@ -153,6 +153,10 @@ MODES = ("auto", "native", "driver", "arrow", "python")
 DRIVER_MAX_BYTES = 64 << 20
 _ARROW_TYPES = {"int": "int32", "bigint": "int64", "string": "string", "double": "float64"}
 BATCH_ROWS = 10_000  # rows per Arrow batch: Spark makes a partition of each
+# Every scan of the batches converts them to rows again: past this many, they are converted
+# once into Spark's cache (K=10's 80,000: the collector's threads took 3 CPU seconds, not 8),
+# below it the cache's own job costs more than it saves (K=1: 0.5 to 1 s).
+CACHE_ROWS = 20_000
 
 
 def parse(spark: Any, kind: str, files: list[tuple[int, SourceFile]],
@@ -274,7 +278,8 @@ def _validated(kind: str, results: Any) -> Parsed:
 
 def _on_driver(spark: Any, kind: str, files: list[tuple[int, SourceFile]]) -> Parsed:
     """Parsed of `files` read and validated here, as `sparkify load` does, the results sent
-    to Spark in Arrow batches: no Spark job, no plan to compile, no Python worker."""
+    to Spark in Arrow batches: no plan to compile, no Python worker, and no Spark job unless
+    there are more than CACHE_ROWS results."""
     import pyarrow as pa
 
     fields = [("file_idx", "int"), *fallback.record_fields(kind)]
@@ -296,4 +301,8 @@ def _on_driver(spark: Any, kind: str, files: list[tuple[int, SourceFile]]) -> Pa
             flush()
     if pending or not batches:
         flush()
-    return _validated(kind, spark.createDataFrame(pa.Table.from_batches(batches, schema)))
+    results = spark.createDataFrame(pa.Table.from_batches(batches, schema))
+    if sum(batch.num_rows for batch in batches) > CACHE_ROWS:
+        results = _materialized(results)
+    validated = _validated(kind, results)
+    return Parsed(validated.rows, validated.rejects, validated.hashes, [results])
