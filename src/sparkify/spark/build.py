@@ -2,7 +2,8 @@
 
 The files are found on the driver (sources.discover, as `sparkify load` finds them), then read
 by Spark's own readers and checked by column expressions rendered from core/fields.py, the few
-records those cannot vouch for going through the loader's own validator (spark/read.py). Only
+records those cannot vouch for going through the loader's own validator; or, a small input,
+read and validated on the driver by that validator (spark/read.py). Only
 log files new or changed since the current version are parsed; the others' rows come from it.
 When only log files changed, only the days they have events in (UTC) are worked out again: the
 facts are partitioned by day, an event's duplicates are of its day, and what the steps need of

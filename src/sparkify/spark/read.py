@@ -1,4 +1,5 @@
-"""Source files into parsed rows and rejects, with Spark's own readers.
+"""Source files into parsed rows and rejects: with Spark's own readers, or for a small input
+(DRIVER_MAX_BYTES) on the driver, by the loader's validator, the results sent as Arrow batches.
 
 Log files are read line by line (split at "\\n" as `sparkify load` splits them; a big file in
 several tasks), each line numbered by its place in its split after the lines of the file's
