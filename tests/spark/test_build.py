@@ -83,6 +83,29 @@ def test_an_up_to_date_lake_or_a_wrong_root_starts_no_spark(sample_lake, sample_
         build(no_spark, sample_root / "nowhere", str(lake))
 
 
+def test_auto_parses_a_small_input_on_the_driver_and_a_larger_one_by_spark(spark, sample_root,
+                                                                         tmp_path, monkeypatch):
+    """spark.sparkify.parse=auto (the default): up to DRIVER_MAX_BYTES of a kind's files, the
+    driver reads them (the rows come from Arrow batches, no text scan); past it, Spark's text
+    reader does. A file gone since the listing is one line naming it, as the loader says."""
+    from sparkify.errors import SparkifyError
+    from sparkify.sources.files import SourceFile, discover
+    from sparkify.spark import read as reader
+
+    logs = [(i, f) for i, f in enumerate(discover(sample_root)) if f.kind == "log"][:2]
+
+    def plan(parsed: reader.Parsed) -> str:
+        return parsed.rows._jdf.queryExecution().analyzed().toString()
+
+    small = plan(reader.parse(spark, "log", logs))
+    assert "LocalRelation" in small and "] text" not in small
+    gone = SourceFile(str(tmp_path / "gone.json"), "log", 10, 0)
+    with pytest.raises(SparkifyError, match=r"^cannot read .*gone\.json: No such file"):
+        reader.parse(spark, "log", [*logs, (9, gone)])
+    monkeypatch.setattr(reader, "DRIVER_MAX_BYTES", sum(f.size for _, f in logs) - 1)
+    assert "] text" in plan(reader.parse(spark, "log", logs))
+
+
 def test_the_tests_sessions_keep_a_code_cache_that_lasts_through_many_builds(spark):
     """The tests' quick-compiler option alone cut the JVM's code cache to 48 MB: the package's
     session filled it during its last build and hung (tests/support/engines.py)."""

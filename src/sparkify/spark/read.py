@@ -296,14 +296,17 @@ def _on_driver(spark: Any, kind: str, files: list[tuple[int, SourceFile]]) -> Pa
         pending.clear()
 
     for idx, source in files:
-        pending += [(idx, *result) for result in
-                    fallback.validate(kind, 0, True, None, source.key) or ()]
+        try:
+            results = fallback.validate(kind, 0, True, None, source.key) or []
+        except OSError as exc:  # gone or unreadable since it was listed: as the loader says it
+            raise SparkifyError(f"cannot read {source.key}: {exc.strerror or exc}") from exc
+        pending += [(idx, *result) for result in results]
         if len(pending) >= BATCH_ROWS:
             flush()
     if pending or not batches:
         flush()
-    results = spark.createDataFrame(pa.Table.from_batches(batches, schema))
+    frame = spark.createDataFrame(pa.Table.from_batches(batches, schema))
     if sum(batch.num_rows for batch in batches) > CACHE_ROWS:
-        results = _materialized(results)
-    validated = _validated(kind, results)
-    return Parsed(validated.rows, validated.rejects, validated.hashes, [results])
+        frame = _materialized(frame)
+    validated = _validated(kind, frame)
+    return Parsed(validated.rows, validated.rejects, validated.hashes, [frame])
