@@ -24,7 +24,6 @@ from sparkify.core.records import (
     parse_records,
     song_records,
 )
-from sparkify.errors import SparkifyError
 from sparkify.sources.files import (
     KINDS,
     SourceFile,
@@ -32,6 +31,7 @@ from sparkify.sources.files import (
     file_sha256,
     find_sources,
     open_source,
+    read_failed,
 )
 
 WHOLE_FILE_MAX = 8 << 20  # song files up to this size are read whole (one object, any layout)
@@ -69,7 +69,7 @@ def parse_file(source: SourceFile, file_idx: int, stats: FileStats,
                 records = log_records(stream, digest)
             yield from parse_records(source.kind, records, file_idx, stats, on_reject)
     except OSError as exc:
-        raise SparkifyError(f"cannot read {source.key}: {exc.strerror or exc}") from exc
+        raise read_failed(source.key, exc) from exc
     stats.sha256 = digest.hexdigest()
 
 

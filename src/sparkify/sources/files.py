@@ -341,6 +341,12 @@ def opened(sources: Iterable[SourceFile]
                     pending.cancel()
 
 
+def read_failed(key: str, exc: OSError) -> SparkifyError:
+    """The one-line error of a listed file or object that could not be read (gone since, or
+    unreadable)."""
+    return SparkifyError(f"cannot read {key}: {exc.strerror or exc}")
+
+
 def file_sha256(key: str | Path) -> str:
     """The SHA-256 of a file's or object's bytes, read a block at a time."""
     import hashlib
@@ -352,5 +358,5 @@ def file_sha256(key: str | Path) -> str:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     except OSError as exc:
-        raise SparkifyError(f"cannot read {key}: {exc.strerror or exc}") from exc
+        raise read_failed(key, exc) from exc
     return digest.hexdigest()

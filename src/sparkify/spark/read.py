@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlparse
 
 from sparkify.core.fields import FIELDS
 from sparkify.errors import SparkifyError
-from sparkify.sources.files import SourceFile, file_sha256
+from sparkify.sources.files import SourceFile, file_sha256, read_failed
 from sparkify.spark import columns, fallback
 
 REJECTS = "file_idx int, line_number int, raw string, reason string, reason_code string"
@@ -297,9 +297,10 @@ def _on_driver(spark: Any, kind: str, files: list[tuple[int, SourceFile]]) -> Pa
 
     for idx, source in files:
         try:
-            results = fallback.validate(kind, 0, True, None, source.key) or []
+            results = fallback.validate(kind, line=0, whole=True, data=None,
+                                        key=source.key) or []
         except OSError as exc:  # gone or unreadable since it was listed: as the loader says it
-            raise SparkifyError(f"cannot read {source.key}: {exc.strerror or exc}") from exc
+            raise read_failed(source.key, exc) from exc
         pending += [(idx, *result) for result in results]
         if len(pending) >= BATCH_ROWS:
             flush()
