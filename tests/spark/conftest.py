@@ -103,6 +103,17 @@ def json_level_root(root: Path) -> None:
         json.dumps(event(ts=base + 8, song="\u00e9" * 600)),
         json.dumps(event(ts=base + 9, song="\u00e9" * 3000)),
         plain[:-1] + ', "k\\u00e9\\"x": 5}',  # an escape in a key, then an escaped quote
+        # other JSON kinds in text and number fields (Spark's reader gives a text field their
+        # text, and cannot read them as a number), and text that only looks like them
+        json.dumps(event(ts=base + 10, artist=True)),
+        json.dumps(event(ts=base + 11, location={"city": "Paris"})),
+        json.dumps(event(ts=base + 12, gender=["F"])),
+        json.dumps(event(ts=base + 13, status=True)),
+        json.dumps(event(ts=base + 14, registration={"at": 1})),
+        json.dumps(event(ts=base + 15, userId=[9])),
+        json.dumps(event(ts=base + 16, song="99 Luftballons", lastName="true",
+                         location="-", firstName="[x]", userAgent="{x}")),
+        plain[:-1] + ', "extra": {"nested": [1, 2]}}',
     ]
     data = b"\r\n".join(line.encode() for line in lines) + b'\r\r\n\x0c\n{"ts": "x\x00y"}\n'
     # a line of a blank and byte 0x85 (Java's NEL, a line break to "$" when read as Latin-1):

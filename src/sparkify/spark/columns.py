@@ -2,13 +2,16 @@
 record is certainly valid, and its row's columns.
 
 Spark's JSON reader is not orjson: it ignores what follows the first value, turns a number in a
-string field into text, takes the last of duplicate keys, accepts escapes orjson refuses. So a
+text field into text, takes the last of duplicate keys, accepts escapes orjson refuses. So a
 record counts as `clean` here only when Spark's reading of it is certainly the validator's:
-one JSON object and nothing after it (read as a one-element array), no `\\u` escape the two
-read otherwise (_RISKY_ESCAPE), no declared key holding a value of the wrong JSON kind, every
-field present, typed and in range as declared. Every other record goes to the validator itself
-(spark/fallback.py), which gives the loader's row or reject; so a rule lives in fields.py and
-records.py only, and no reason text is written twice.
+one JSON object and nothing after it (read as a one-element array), read with no field failing
+(a number field holding text, a float for an integer: the session turns partial results off,
+session.REQUIRED_CONF, so the whole record reads as null), no text field holding what another
+JSON kind reads as (a number, true, false, an object or an array), no `\\u` escape the two
+read otherwise (_RISKY_ESCAPE), every field present, typed and in range as declared. Every
+other record goes to the validator itself (spark/fallback.py), which gives the loader's row or
+reject; so a rule lives in fields.py and records.py only, and no reason text is written twice.
+A needless trip to the validator (a title starting with a digit) costs time, never a wrong row.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ JSON_OPTIONS = {"allowSingleQuotes": "false", "allowNonNumericNumbers": "false",
                 "mode": "PERMISSIVE"}
 _WS = "[ \\t\\r\\n]*"  # JSON whitespace, as a Java regex
 # A `\\u` escape Spark's reader may take otherwise than orjson: NUL, a surrogate (orjson
-# refuses a lone one), or one in a key (the wrong-kind test reads keys as written): an escape
-# whose string ends in `"` and `:`, or in an escaped quote (which may hide a key's end). A
+# refuses a lone one), or one in a key: an escape whose string ends in `"` and `:`, or in an
+# escaped quote (which may hide a key's end). A
 # `\\\\u` (an escaped backslash) matches too: a needless trip to the validator, never a miss.
 # Other escapes (the logs' mis-encoded names) both decode alike. No repeated group (Java's
 # regex recurses once per repetition: a long value could overflow its stack); a record longer
@@ -63,18 +66,12 @@ def read_schema(kind: str) -> str:
     return f"array<struct<{members}>>"
 
 
-def _wrong_kind_pattern(fields: tuple[Field, ...]) -> str:
-    """A Java regex finding a declared key followed by a value of the wrong JSON kind: text
-    fields take a string or null, number fields a number or null."""
-    text = "|".join(s.key for s in fields if s.kind in (Kind.TEXT, Kind.USER_ID))
-    numbers = "|".join(s.key for s in fields if s.kind in (Kind.INTEGER, Kind.NUMBER))
-    firsts = "".join(sorted({s.key[0] for s in fields}))
-    # one leading quote for both branches: the regex is tried at every character, and most
-    # are not a quote, so that is all most positions cost; and a quote not followed by a
-    # key's first letter (a value's, a closing one) is left before trying every key (the
-    # lookahead took this check from 5.1 to 3.6 s over K=100's 805,600 events)
-    return (f'"(?=[{firsts}])(?:(?:{text})"{_WS}:{_WS}[^"n \\t\\r\\n]'
-            f'|(?:{numbers})"{_WS}:{_WS}[^-0-9n \\t\\r\\n])')
+def _other_kind(value: Any, functions: Any) -> Any:
+    """Whether a text field's value may be another JSON kind's, as Spark's reader gives it: a
+    number's text starts with `-` or a digit; true, false; an object's or an array's JSON."""
+    first = functions.substring(value, 1, 1)  # compared, not looked up: few values, no hashing
+    return (first.between("0", "9") | first.isin("-", "{", "[")
+            | value.isin("true", "false"))
 
 
 def _field_ok(spec: Field, value: Any, play: Any, functions: Any) -> Any:
@@ -86,7 +83,9 @@ def _field_ok(spec: Field, value: Any, play: Any, functions: Any) -> Any:
     else:
         may_be_null = lit(True)
     if spec.kind is Kind.TEXT:
-        present = value != "" if spec.nonempty else value.isNotNull()
+        present = ~_other_kind(value, functions)
+        if spec.nonempty:
+            present = present & (value != "")
     elif spec.kind is Kind.USER_ID:  # as the loader's fast path: up to 9 digits, "" if no play
         present = value.rlike("^[0-9]{0,9}" + END) & (~play | (value != ""))
     else:
@@ -96,7 +95,8 @@ def _field_ok(spec: Field, value: Any, play: Any, functions: Any) -> Any:
 
 def read(kind: str, raw: Any, functions: Any) -> Any:
     """The record in column `raw` read by from_json, as a one-element array when it is one
-    object and nothing else. Computed once into a column: each check below reads it."""
+    object and nothing else, every field read as declared. Computed once into a column: each
+    check below reads it."""
     return functions.from_json(functions.concat(functions.lit("["), raw, functions.lit("]")),
                                read_schema(kind), JSON_OPTIONS)
 
@@ -110,8 +110,7 @@ def parsed(kind: str, record: Any, raw: Any, functions: Any) -> tuple[Any, Any]:
     # most records have no `\\u`; contains() scans bytes, instr() counts characters as it goes
     risky = raw.contains("\\u") & (
         (functions.length(raw) > ESCAPES_MAX_CHARS) | raw.rlike(_RISKY_ESCAPE))
-    checks = [functions.size(record) == 1, ~risky,
-              ~raw.rlike(_wrong_kind_pattern(fields))]
+    checks = [functions.size(record) == 1, ~risky]
     checks += [_field_ok(spec, element[spec.key], play, functions) for spec in fields]
     clean = checks[0]
     for check in checks[1:]:

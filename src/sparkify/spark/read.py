@@ -103,7 +103,7 @@ def _song_lines(contents: Any) -> Any:
     frame = contents.select("file_idx", whole.alias("whole"), F.posexplode(
         F.concat(F.array(F.sha2("data", 256)), lines)).alias("line", "text"))
     frame = frame.where((F.col("line") == 0) | ~F.col("text").rlike(_BLANK))
-    record = F.when(F.col("whole"), F.col("text")).otherwise(
+    record = F.when(F.col("whole") | ~F.col("text").endswith("\r"), F.col("text")).otherwise(
         F.regexp_replace("text", _CRS, ""))
     return frame.select(
         "file_idx", "line", "whole",
@@ -119,14 +119,20 @@ def _log_lines(spark: Any, files: list[tuple[int, SourceFile]]) -> tuple[Any, li
 
     scanned, unread = _scan(spark, files, lines=True)
     numbered = _numbered(scanned)
-    text = F.decode("data", "ISO-8859-1")  # one character per byte: nothing is lost
-    text = F.when(F.col("line") == 1, F.regexp_replace(text, _BOM, "")).otherwise(text)
-    lines = numbered.select("file_idx", "line", text.alias("text")).where(
-        ~F.col("text").rlike(_BLANK))
-    return lines.select("file_idx", "line", F.lit(False).alias("whole"), F.encode(
-        F.regexp_replace("text", _CRS, ""), "ISO-8859-1").alias("data"),
-        F.lit(None).cast("string").alias("key"), F.lit(None).cast("string").alias("sha256")
-    ), unread
+    text = F.col("data").cast("string")
+    # most lines are kept as read; a first line with a BOM, or a line ending in "\r", is
+    # mended as Latin-1 (one character per byte: bytes that are not UTF-8 survive)
+    latin = F.decode("data", "ISO-8859-1")
+    first = F.col("line") == 1
+    mended = F.regexp_replace(F.when(first, F.regexp_replace(latin, _BOM, "")).otherwise(latin),
+                              _CRS, "")
+    data = F.when((first & text.startswith("\ufeff")) | text.endswith("\r"),
+                  F.encode(mended, "ISO-8859-1")).otherwise(F.col("data"))
+    lines = numbered.select("file_idx", "line", data.alias("data")).where(
+        ~F.col("data").cast("string").rlike(_BLANK))
+    return lines.select("file_idx", "line", F.lit(False).alias("whole"), "data",
+                        F.lit(None).cast("string").alias("key"),
+                        F.lit(None).cast("string").alias("sha256")), unread
 
 
 def _hashed(spark: Any, files: list[tuple[int, SourceFile]],

@@ -23,6 +23,9 @@ REQUIRED_CONF = {
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     # partition values stay text when read back: an artist_id of digits stays an id
     "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+    # a record with a field from_json cannot read as declared reads as null, not as the rest
+    # (spark/columns.py sends it to the validator)
+    "spark.sql.json.enablePartialResults": "false",
 }
 # Our defaults, for a small cluster or one machine: spark-defaults.conf wins over these.
 DEFAULT_CONF = {
@@ -47,8 +50,12 @@ QUICK_COMPILER_MAX_BYTES = 100 << 20
 # 50 of the JVM's 153 CPU seconds, a core for half the build; with C2's thresholds 10 times the
 # defaults, 32 s, and the build went from 89 to 80 s (bench/RESULTS.md, session 17) while the
 # tasks' own CPU time stayed as it was.
+# And methods over 8,000 bytes of bytecode compiled too (the JVM leaves them to the
+# interpreter): Spark generates them for wide rows, and the parse's check of every field is one;
+# K=100's log parse went from 25-27 s to 18-21 s (bench/RESULTS.md, session 19).
 HOT_CODE_COMPILER = ("-XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=6000 "
-                     "-XX:Tier4CompileThreshold=150000 -XX:Tier4BackEdgeThreshold=400000")
+                     "-XX:Tier4CompileThreshold=150000 -XX:Tier4BackEdgeThreshold=400000 "
+                     "-XX:-DontCompileHugeMethods")
 # A batch job: the throughput collector, without G1's concurrent threads (19 of those 153 CPU
 # seconds at K=100, 11 with it). Not when the options given already choose a collector.
 THROUGHPUT_GC = "-XX:+UseParallelGC"
