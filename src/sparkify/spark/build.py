@@ -225,7 +225,7 @@ def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous:
                                  lambda: reader.parse(spark, "song", songs, mode)])
     touched = late_duplicates = None
     if previous is not None:
-        touched = settled.days_touched(parts[0].rows, layout, previous, changed)
+        touched = settled.days_touched(parts[0], layout, previous, changed)
         before, late_duplicates = settled.previous_logs(spark, facts, layout, previous,
                                                         changed, touched if by_day else None)
         parts.append(before)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -38,6 +39,7 @@ class Parsed:
     rejects: Any  # REJECTS
     hashes: Any  # file_idx int, sha256 string
     cached: list[Any]  # what the three are read from: unpersist when done
+    days: set[tuple[int, int, int]] | None = None  # of the rows' ts (UTC), when known here
 
 
 def _scan(spark: Any, files: list[tuple[int, SourceFile]], lines: bool) -> tuple[Any, list[int]]:
@@ -312,8 +314,22 @@ def _on_driver(spark: Any, kind: str, files: list[tuple[int, SourceFile]]) -> Pa
             flush()
     if pending or not batches:
         flush()
-    frame = spark.createDataFrame(pa.Table.from_batches(batches, schema))
-    if sum(batch.num_rows for batch in batches) > CACHE_ROWS:
+    table = pa.Table.from_batches(batches, schema)
+    frame = spark.createDataFrame(table)
+    if table.num_rows > CACHE_ROWS:
         frame = _materialized(frame)
     validated = _validated(kind, frame)
-    return Parsed(validated.rows, validated.rejects, validated.hashes, [frame])
+    days = _utc_days(table) if kind == "log" else None
+    return Parsed(validated.rows, validated.rejects, validated.hashes, [frame], days)
+
+
+def _utc_days(results: Any) -> set[tuple[int, int, int]]:
+    """(year, month, day) in UTC of the events among the validator's `results`, as
+    settled.day_columns has them: here, with no Spark job."""
+    import pyarrow.compute as pc
+
+    rows = results.filter(pc.and_(pc.greater(results["line"], 0),
+                                  pc.is_null(results["reason"])))
+    days = pc.unique(pc.divide(rows["ts"], 86_400_000)).to_pylist()  # ts >= 0: floor
+    return {(d.year, d.month, d.day) for d in
+            (datetime.fromtimestamp(day * 86_400, UTC) for day in days)}

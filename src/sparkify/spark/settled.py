@@ -40,13 +40,16 @@ def within(days: set[Day] | None, inside: bool = True) -> str:
     return lake_mod.in_days(days) if inside else f"NOT ({lake_mod.in_days(days)})"
 
 
-def days_touched(parsed: Any, layout: lake_mod.Lake, previous: str, changed: set[str]
-                  ) -> set[Day]:
+def days_touched(parsed: reader.Parsed, layout: lake_mod.Lake, previous: str,
+                 changed: set[str]) -> set[Day]:
     """The days changed files have events in: now (`parsed`, their rows) or in `previous`."""
     from pyspark.sql import functions as F
 
-    now = parsed.select(*day_columns(F.col("ts"))).distinct().collect()
-    return {(row.year, row.month, row.day) for row in now} | layout.days_of(previous, changed)
+    now = parsed.days
+    if now is None:  # not known on the driver: a job
+        found = parsed.rows.select(*day_columns(F.col("ts"))).distinct().collect()
+        now = {(row.year, row.month, row.day) for row in found}
+    return now | layout.days_of(previous, changed)
 
 
 @dataclass
