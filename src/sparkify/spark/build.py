@@ -42,6 +42,14 @@ _FACTS = ("file_idx int, path string, kind string, size_bytes bigint, mtime_ns b
           "etag string")
 SHUFFLE_BYTES = 64 << 20  # input bytes per shuffle partition (AQE merges smaller ones)
 SPLITS_PER_CORE = 4  # input splits per core: tasks of even length finish together
+# Below this much input, two settings for speed that cost memory: the parsed records cached
+# as they are (compressing them took 10% of K=100's CPU; K=1000's would be some 2.8 GB, more
+# than the driver's heap, so spilled to disk), and a task's writes to the days it holds open
+# at once (instead of sorting its rows by day first: the writers' buffers grow with the days).
+# Together K=100 went from 96-101 s to 87 s in process (bench/RESULTS.md, session 19).
+LARGE_INPUT_BYTES = 1 << 30
+SMALL_INPUT_CONF = {"spark.sql.inMemoryColumnarStorage.compressed": ("false", "true"),
+                    "spark.sql.maxConcurrentOutputFileWriters": ("40", "0")}
 # The steps, each the view of the spark/sql/ file of its name, in waves: a wave's steps read
 # only earlier waves' views (and `names`, registered with the first). Those read by later steps
 # are KEPT: computed once, side by side, as checkpoints (_keeping), so the plans built on them
@@ -192,14 +200,18 @@ def _steps(spark: Any, keep: Callable[[Any], Any], done: tuple[str, ...] = (),
 
 
 def _size_tasks(spark: Any, files: list[SourceFile]) -> None:
-    """Shuffle partitions from the input's size (Spark's 200 is for many machines), and
-    input splits of a few per core (Spark packs files into one per core, so one task late
-    leaves a core idle), unless set (--conf, spark-defaults.conf)."""
+    """Shuffle partitions from the input's size (Spark's 200 is for many machines), input
+    splits of a few per core (Spark packs files into one per core, so one task late leaves a
+    core idle), and SMALL_INPUT_CONF by size, unless set (--conf, spark-defaults.conf)."""
     conf = spark.sparkContext.getConf()
     parallelism = spark.sparkContext.defaultParallelism
+    size = sum(f.size for f in files)
     if not conf.contains("spark.sql.shuffle.partitions"):
-        wanted = max(parallelism, -(-sum(f.size for f in files) // SHUFFLE_BYTES))
+        wanted = max(parallelism, -(-size // SHUFFLE_BYTES))
         spark.conf.set("spark.sql.shuffle.partitions", str(wanted))
+    for key, (small, large) in SMALL_INPUT_CONF.items():
+        if not conf.contains(key):  # set either way: a session may build again, larger
+            spark.conf.set(key, small if size < LARGE_INPUT_BYTES else large)
     if not conf.contains("spark.sql.files.minPartitionNum"):
         spark.conf.set("spark.sql.files.minPartitionNum", str(SPLITS_PER_CORE * parallelism))
 
