@@ -125,24 +125,30 @@ bean = jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
     jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean"))
 print(*(bean.getVMOption(name).getValue() for name in (
     "TieredStopAtLevel", "ReservedCodeCacheSize", "Tier4InvocationThreshold",
-    "UseParallelGC", "UseSerialGC")))
+    "UseParallelGC", "UseSerialGC", "MaxHeapSize")))
 session.stop(spark)
 """
 
 
+_GB = str(1 << 30)
+
+
 @pytest.mark.parametrize(("size", "given", "expected"), [
-    ("small", "", ("1", str(240 << 20), "5000", "true", "false")),
-    ("large", "", ("4", str(240 << 20), "50000", "true", "false")),
-    ("large", "-XX:+UseSerialGC", ("4", str(240 << 20), "50000", "false", "true")),
-], ids=["small input", "large input", "a collector given"])
+    ("small", "", ("1", str(240 << 20), "5000", "true", "false", str(2 << 30))),
+    ("large", "", ("4", str(240 << 20), "50000", "true", "false", str(2 << 30))),
+    ("large", "-XX:+UseSerialGC", ("4", str(240 << 20), "50000", "false", "true", str(2 << 30))),
+    ("huge", "", ("4", str(240 << 20), "50000", "true", "false", _GB)),
+], ids=["small input", "large input", "a collector given", "input past LARGE_INPUT_BYTES"])
 def test_the_driver_jvm_compiles_and_collects_for_the_size_of_the_input(size, given, expected):
     """Below QUICK_COMPILER_MAX_BYTES the driver's JVM compiles with C1 alone (level 1), keeping
     its 240 MB code cache; from it on with both, C2 only for the hottest code (thresholds 10
     times the defaults). The throughput collector, unless the options given choose one (two
-    would stop the JVM from starting)."""
-    from sparkify.spark.session import QUICK_COMPILER_MAX_BYTES
+    would stop the JVM from starting). A 2 GB heap below LARGE_INPUT_BYTES, Spark's 1 GB past
+    it."""
+    from sparkify.spark.session import LARGE_INPUT_BYTES, QUICK_COMPILER_MAX_BYTES
 
-    bytes_in = QUICK_COMPILER_MAX_BYTES - 1 if size == "small" else QUICK_COMPILER_MAX_BYTES
+    bytes_in = {"small": QUICK_COMPILER_MAX_BYTES - 1, "large": QUICK_COMPILER_MAX_BYTES,
+                "huge": LARGE_INPUT_BYTES}[size]
     done = subprocess.run([sys.executable, "-c", _COMPILER_LEVEL, str(bytes_in),
                            *([given] if given else [])],
                           check=False, capture_output=True, text=True, timeout=300)

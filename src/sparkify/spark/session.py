@@ -62,6 +62,15 @@ HOT_CODE_COMPILER = ("-XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationT
 THROUGHPUT_GC = "-XX:+UseParallelGC"
 
 
+# From this much input on, a build is large: its cache is compressed (spark/build.py) and, run
+# locally, the driver keeps Spark's 1 GB heap, the memory target at K=1000 (3 GB for driver and
+# executors together, bench/) binding. Below it, a 2 GB heap: with 1 GB, K=100's records cached
+# uncompressed kept the collector busy (157 and 161 CPU s for the JVM, 99 and 108 s; with 2 GB,
+# 145 and 132 CPU s, 100 and 84 s: bench/RESULTS.md, session 20).
+LARGE_INPUT_BYTES = 1 << 30
+SMALL_INPUT_HEAP = "2g"
+
+
 def _tuning(input_bytes: int, given: str) -> str:
     """The driver JVM's compiler and collector for a local build of `input_bytes`."""
     compiler = QUICK_COMPILER if input_bytes < QUICK_COMPILER_MAX_BYTES else HOT_CODE_COMPILER
@@ -212,6 +221,9 @@ def start(master: str | None = None, conf: dict[str, str] | None = None,
     local = is_local(settings.get("spark.master") or master or DEFAULT_MASTER)  # --conf wins
     if local and input_bytes is not None:  # a flag given later wins over these
         settings[driver] = f"{_tuning(input_bytes, settings[driver])} {settings[driver]}"
+        heap = "spark.driver.memory"
+        if input_bytes < LARGE_INPUT_BYTES and heap not in {*settings, *_spark_defaults()}:
+            settings[heap] = SMALL_INPUT_HEAP
     for key, value in settings.items():
         builder = builder.config(key, value)
     importing = _import_beside_the_jvm()
