@@ -96,6 +96,17 @@ def test_the_rules_render_per_dialect():
     assert "so.title = e.song" in match and "a.name = e.artist" in match
     assert render("{{closest_match(so.duration, e.length, so.song_id)}}", "spark") == (
         "abs(so.duration - e.length), so.song_id")
+    # a play's closest song chosen in its row (Spark): the same tolerance, the same order
+    closest = render("{{closest_song(c.songs, p.length)}}", "spark")
+    assert f"filter(c.songs, s -> abs(s.duration - p.length) <= {rules.MATCH_TOLERANCE})" in (
+        closest)
+    order = render("{{closest_match(s.duration, p.length, s.song_id)}}", "spark").split(", ")
+    assert re.findall(r"'\w+', ([^,]+(?:\([^)]*\))?)", closest)[:len(order)] == order
+    assert closest.startswith("array_min(") and "'artist_id', s.artist_id" in closest
+    with pytest.raises(ValueError, match="Spark SQL"):
+        render("{{closest_song(c.songs, p.length)}}", "postgres")
+    assert render("{{names_match(c.title, c.artist, p.song, p.artist)}}", "spark") == (
+        "c.title = p.song AND c.artist = p.artist")
     parts = render("{{time_parts(t)}}", "spark")
     assert [p.split(" AS ")[-1] for p in parts.split(", ")] == list(rules.TIME_PARTS)
     # an argument holding parentheses and commas stays one argument

@@ -56,20 +56,46 @@ def _within_tolerance(dialect: Dialect, args: list[str]) -> str:
     return f"abs({duration} - {length}) <= {rules.MATCH_TOLERANCE!r}"
 
 
+def _names_match(dialect: Dialect, args: list[str]) -> str:
+    """names_match(title, artist, song, artist_name): a catalog song's title and artist's name
+    are a play's song and artist."""
+    title, artist, song, artist_name = args
+    return f"{title} = {song} AND {artist} = {artist_name}"
+
+
 def _song_match(dialect: Dialect, args: list[str]) -> str:
     """song_match(title, artist, duration, song, artist_name, length): a catalog song (its
     title, its artist's name, its duration) is a play's (its song, artist and length) when the
     names are equal and the duration within the tolerance of the length."""
     title, artist, duration, song, artist_name, length = args
-    return (f"{title} = {song} AND {artist} = {artist_name}"
+    return (f"{_names_match(dialect, [title, artist, song, artist_name])}"
             f" AND {_within_tolerance(dialect, [duration, length])}")
 
 
+def _closeness(duration: str, length: str, song_id: str) -> tuple[tuple[str, str], ...]:
+    """How a play's matching songs are ordered, the first wins: the closest length, then the
+    smallest song_id (the tie-break); each with a name for a struct's field."""
+    return (("distance", f"abs({duration} - {length})"), ("song_id", song_id))
+
+
 def _closest_match(dialect: Dialect, args: list[str]) -> str:
-    """closest_match(duration, length, song_id): among a play's matching songs, the closest
-    length first, then the smallest song_id (the tie-break)."""
-    duration, length, song_id = args
-    return f"abs({duration} - {length}), {song_id}"
+    """closest_match(duration, length, song_id): an ORDER BY list, the winning song first."""
+    return ", ".join(sql for _, sql in _closeness(*args))
+
+
+def _closest_song(dialect: Dialect, args: list[str]) -> str:
+    """closest_song(songs, length) (Spark): of an array of a play's name-matching songs
+    (structs of duration, song_id, artist_id), the one song_match and closest_match choose, as
+    a struct with song_id and artist_id (null when none is within the tolerance): chosen in
+    the play's own row, so no play is moved to rank its songs."""
+    if dialect != "spark":
+        raise ValueError("closest_song is Spark SQL (higher-order functions)")
+    songs, length = args
+    fields = ", ".join(f"'{name}', {sql}" for name, sql in _closeness("s.duration", length,
+                                                                     "s.song_id"))
+    within = _within_tolerance(dialect, ["s.duration", length])
+    return (f"array_min(transform(filter({songs}, s -> {within}),"
+            f" s -> named_struct({fields}, 'artist_id', s.artist_id)))")
 
 
 # the tables of the catalog and of the repaired names, as each engine's SQL names them
@@ -139,6 +165,8 @@ _MACROS: dict[str, Callable[[Dialect, list[str]], str]] = {
     "latest": _latest,
     "within_tolerance": _within_tolerance,
     "song_match": _song_match,
+    "names_match": _names_match,
+    "closest_song": _closest_song,
     "repaired_catalog": _repaired_catalog,
     "name_candidates": _name_candidates,
     "closest_match": _closest_match,
