@@ -134,7 +134,7 @@ _GB = str(1 << 30)
 
 
 @pytest.mark.parametrize(("size", "given", "expected"), [
-    ("small", "", ("1", str(240 << 20), "5000", "true", "false", str(2 << 30))),
+    ("small", "", ("1", str(240 << 20), "5000", "true", "false", _GB)),
     ("large", "", ("4", str(240 << 20), "50000", "true", "false", str(2 << 30))),
     ("large", "-XX:+UseSerialGC", ("4", str(240 << 20), "50000", "false", "true", str(2 << 30))),
     ("huge", "", ("4", str(240 << 20), "50000", "true", "false", _GB)),
@@ -143,8 +143,8 @@ def test_the_driver_jvm_compiles_and_collects_for_the_size_of_the_input(size, gi
     """Below QUICK_COMPILER_MAX_BYTES the driver's JVM compiles with C1 alone (level 1), keeping
     its 240 MB code cache; from it on with both, C2 only for the hottest code (thresholds 10
     times the defaults). The throughput collector, unless the options given choose one (two
-    would stop the JVM from starting). A 2 GB heap below LARGE_INPUT_BYTES, Spark's 1 GB past
-    it."""
+    would stop the JVM from starting). A 2 GB heap from QUICK_COMPILER_MAX_BYTES to
+    LARGE_INPUT_BYTES, Spark's 1 GB below and past them."""
     from sparkify.spark.session import LARGE_INPUT_BYTES, QUICK_COMPILER_MAX_BYTES
 
     bytes_in = {"small": QUICK_COMPILER_MAX_BYTES - 1, "large": QUICK_COMPILER_MAX_BYTES,

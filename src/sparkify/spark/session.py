@@ -64,11 +64,12 @@ THROUGHPUT_GC = "-XX:+UseParallelGC"
 
 # From this much input on, a build is large: its cache is compressed (spark/build.py) and, run
 # locally, the driver keeps Spark's 1 GB heap, the memory target at K=1000 (3 GB for driver and
-# executors together, bench/) binding. Below it, a 2 GB heap: with 1 GB, K=100's records cached
-# uncompressed kept the collector busy (157 and 161 CPU s for the JVM, 99 and 108 s; with 2 GB,
-# 145 and 132 CPU s, 100 and 84 s: bench/RESULTS.md, session 20).
+# executors together, bench/) binding. From QUICK_COMPILER_MAX_BYTES to it, a 2 GB heap: with
+# 1 GB, K=100's records cached uncompressed kept the collector busy (the JVM's CPU 152-161 s,
+# 95-108 s; with 2 GB, 132-145 CPU s, 84-100 s: bench/RESULTS.md, session 20). A smaller build
+# gains nothing from it but a larger footprint (K=1: 1.46 to 1.93 GB of RSS).
 LARGE_INPUT_BYTES = 1 << 30
-SMALL_INPUT_HEAP = "2g"
+MEDIUM_INPUT_HEAP = "2g"
 
 
 def _tuning(input_bytes: int, given: str) -> str:
@@ -222,8 +223,9 @@ def start(master: str | None = None, conf: dict[str, str] | None = None,
     if local and input_bytes is not None:  # a flag given later wins over these
         settings[driver] = f"{_tuning(input_bytes, settings[driver])} {settings[driver]}"
         heap = "spark.driver.memory"
-        if input_bytes < LARGE_INPUT_BYTES and heap not in {*settings, *_spark_defaults()}:
-            settings[heap] = SMALL_INPUT_HEAP
+        medium = QUICK_COMPILER_MAX_BYTES <= input_bytes < LARGE_INPUT_BYTES
+        if medium and heap not in {*settings, *_spark_defaults()}:
+            settings[heap] = MEDIUM_INPUT_HEAP
     for key, value in settings.items():
         builder = builder.config(key, value)
     importing = _import_beside_the_jvm()
