@@ -42,11 +42,11 @@ _FACTS = ("file_idx int, path string, kind string, size_bytes bigint, mtime_ns b
           "etag string")
 SHUFFLE_BYTES = 64 << 20  # input bytes per shuffle partition (AQE merges smaller ones)
 SPLITS_PER_CORE = 4  # input splits per core: tasks of even length finish together
-# Below LARGE_INPUT_BYTES of input, the parsed records cached as they are: compressing them took a tenth
-# of K=100's CPU (96-101 s to 87 s in process, bench/RESULTS.md, session 19); K=1000's would be
-# some 2.8 GB, more than the driver's heap, so spilled to disk. (Writing a task's days to open
-# writers at once, not sorted by day first, saved a little more, but at K=100 with the driver's
-# parse its buffers filled the heap: not taken.)
+# Below LARGE_INPUT_BYTES of input, the parsed records cached as they are: compressing them
+# took a tenth of K=100's CPU (96-101 s to 87 s in process, bench/RESULTS.md, session 19);
+# K=1000's would be some 2.8 GB, more than the driver's heap, so spilled to disk. (Writing a
+# task's days to open writers at once, not sorted by day first, saved a little more, but at
+# K=100 with the driver's parse its buffers filled the heap: not taken.)
 SMALL_INPUT_CONF = {"spark.sql.inMemoryColumnarStorage.compressed": ("false", "true")}
 # The steps, each the view of the spark/sql/ file of its name, in waves: a wave's steps read
 # only earlier waves' views (and `names`, registered with the first). Those read by later steps
