@@ -106,6 +106,34 @@ def test_auto_parses_a_small_input_on_the_driver_and_a_larger_one_by_spark(spark
     assert "] text" in plan(reader.parse(spark, "log", logs))
 
 
+def test_the_tasks_and_the_cache_are_sized_from_the_input(spark):
+    """Shuffle partitions one per SHUFFLE_BYTES of input (at least one per core), input splits
+    SPLITS_PER_CORE per core, and the cache compressed only from LARGE_INPUT_BYTES on."""
+    from sparkify.sources.files import SourceFile
+    from sparkify.spark import build as building
+    from sparkify.spark.session import LARGE_INPUT_BYTES
+
+    keys = ("spark.sql.shuffle.partitions", "spark.sql.files.minPartitionNum",
+            building.CACHE_COMPRESSED)
+    before = {key: spark.conf.get(key, None) for key in keys}
+    cores = spark.sparkContext.defaultParallelism
+
+    def sized(total: int) -> tuple[str, ...]:
+        halves = [SourceFile(f"/data/{n}.json", "log", total // 2, 0) for n in range(2)]
+        building._size_tasks(spark, halves)
+        return tuple(spark.conf.get(key) for key in keys)
+
+    try:
+        assert sized(LARGE_INPUT_BYTES - 2) == (
+            str(max(cores, -(-LARGE_INPUT_BYTES // building.SHUFFLE_BYTES))),
+            str(building.SPLITS_PER_CORE * cores), "false")
+        assert sized(10 << 20) == (str(cores), str(building.SPLITS_PER_CORE * cores), "false")
+        assert sized(LARGE_INPUT_BYTES)[2] == "true"
+    finally:
+        for key, value in before.items():
+            spark.conf.unset(key) if value is None else spark.conf.set(key, value)
+
+
 def test_the_tests_sessions_keep_a_code_cache_that_lasts_through_many_builds(spark):
     """The tests' quick-compiler option alone cut the JVM's code cache to 48 MB: the package's
     session filled it during its last build and hung (tests/support/engines.py)."""

@@ -47,7 +47,7 @@ SPLITS_PER_CORE = 4  # input splits per core: tasks of even length finish togeth
 # K=1000's would be some 2.8 GB, more than the driver's heap, so spilled to disk. (Writing a
 # task's days to open writers at once, not sorted by day first, saved a little more, but at
 # K=100 with the driver's parse its buffers filled the heap: not taken.)
-SMALL_INPUT_CONF = {"spark.sql.inMemoryColumnarStorage.compressed": ("false", "true")}
+CACHE_COMPRESSED = "spark.sql.inMemoryColumnarStorage.compressed"
 # The steps, each the view of the spark/sql/ file of its name, in waves: a wave's steps read
 # only earlier waves' views (and `names`, registered with the first). Those read by later steps
 # are KEPT: computed once, side by side, as checkpoints (_keeping), so the plans built on them
@@ -200,16 +200,16 @@ def _steps(spark: Any, keep: Callable[[Any], Any], done: tuple[str, ...] = (),
 def _size_tasks(spark: Any, files: list[SourceFile]) -> None:
     """Shuffle partitions from the input's size (Spark's 200 is for many machines), input
     splits of a few per core (Spark packs files into one per core, so one task late leaves a
-    core idle), and SMALL_INPUT_CONF by size, unless set (--conf, spark-defaults.conf)."""
+    core idle), and the cache compressed only from LARGE_INPUT_BYTES of input on, unless set
+    (--conf, spark-defaults.conf)."""
     conf = spark.sparkContext.getConf()
     parallelism = spark.sparkContext.defaultParallelism
     size = sum(f.size for f in files)
     if not conf.contains("spark.sql.shuffle.partitions"):
         wanted = max(parallelism, -(-size // SHUFFLE_BYTES))
         spark.conf.set("spark.sql.shuffle.partitions", str(wanted))
-    for key, (small, large) in SMALL_INPUT_CONF.items():
-        if not conf.contains(key):  # set either way: a session may build again, larger
-            spark.conf.set(key, small if size < LARGE_INPUT_BYTES else large)
+    if not conf.contains(CACHE_COMPRESSED):  # set either way: a session may build again
+        spark.conf.set(CACHE_COMPRESSED, str(size >= LARGE_INPUT_BYTES).lower())
     if not conf.contains("spark.sql.files.minPartitionNum"):
         spark.conf.set("spark.sql.files.minPartitionNum", str(SPLITS_PER_CORE * parallelism))
 

@@ -212,7 +212,8 @@ def start(master: str | None = None, conf: dict[str, str] | None = None,
     java_options = f"-Dlog4j2.configurationFile=file:{log4j}"
     archive_options, dumping = _class_archive()
     builder = SparkSession.builder.appName(app_name).master(master or DEFAULT_MASTER)
-    defaults = {k: v for k, v in DEFAULT_CONF.items() if k not in _spark_defaults()}
+    site = _spark_defaults()  # the keys spark-defaults.conf sets: they win over our defaults
+    defaults = {k: v for k, v in DEFAULT_CONF.items() if k not in site}
     settings = {**defaults, **REQUIRED_CONF, **(conf or {})}
     for side in ("driver", "executor"):  # our log settings, beside any JVM options given
         key = f"spark.{side}.extraJavaOptions"
@@ -224,7 +225,7 @@ def start(master: str | None = None, conf: dict[str, str] | None = None,
         settings[driver] = f"{_tuning(input_bytes, settings[driver])} {settings[driver]}"
         heap = "spark.driver.memory"
         medium = QUICK_COMPILER_MAX_BYTES <= input_bytes < LARGE_INPUT_BYTES
-        if medium and heap not in {*settings, *_spark_defaults()}:
+        if medium and heap not in {*settings, *site}:
             settings[heap] = MEDIUM_INPUT_HEAP
     for key, value in settings.items():
         builder = builder.config(key, value)
