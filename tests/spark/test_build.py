@@ -108,13 +108,14 @@ def test_auto_parses_a_small_input_on_the_driver_and_a_larger_one_by_spark(spark
 
 def test_the_tasks_and_the_cache_are_sized_from_the_input(spark):
     """Shuffle partitions one per SHUFFLE_BYTES of input (at least one per core), input splits
-    SPLITS_PER_CORE per core, and the cache compressed only from LARGE_INPUT_BYTES on."""
+    SPLITS_PER_CORE per core, the cache compressed only from LARGE_INPUT_BYTES on, and code
+    generated only from INTERPRETED_MAX_BYTES on."""
     from sparkify.sources.files import SourceFile
     from sparkify.spark import build as building
     from sparkify.spark.session import LARGE_INPUT_BYTES
 
     keys = ("spark.sql.shuffle.partitions", "spark.sql.files.minPartitionNum",
-            building.CACHE_COMPRESSED)
+            building.CACHE_COMPRESSED, *building.INTERPRETED)
     before = {key: spark.conf.get(key, None) for key in keys}
     cores = spark.sparkContext.defaultParallelism
 
@@ -124,11 +125,15 @@ def test_the_tasks_and_the_cache_are_sized_from_the_input(spark):
         return tuple(spark.conf.get(key) for key in keys)
 
     try:
+        generated = ("true", "FALLBACK")  # Spark's defaults
         assert sized(LARGE_INPUT_BYTES - 2) == (
             str(max(cores, -(-LARGE_INPUT_BYTES // building.SHUFFLE_BYTES))),
-            str(building.SPLITS_PER_CORE * cores), "false")
-        assert sized(10 << 20) == (str(cores), str(building.SPLITS_PER_CORE * cores), "false")
+            str(building.SPLITS_PER_CORE * cores), "false", *generated)
+        assert sized(10 << 20) == (str(cores), str(building.SPLITS_PER_CORE * cores), "false",
+                                   *generated)
         assert sized(LARGE_INPUT_BYTES)[2] == "true"
+        assert sized(building.INTERPRETED_MAX_BYTES - 2)[3:] == ("false", "NO_CODEGEN")
+        assert sized(building.INTERPRETED_MAX_BYTES)[3:] == generated
     finally:
         for key, value in before.items():
             spark.conf.unset(key) if value is None else spark.conf.set(key, value)

@@ -48,6 +48,14 @@ SPLITS_PER_CORE = 4  # input splits per core: tasks of even length finish togeth
 # task's days to open writers at once, not sorted by day first, saved a little more, but at
 # K=100 with the driver's parse its buffers filled the heap: not taken.)
 CACHE_COMPRESSED = "spark.sql.inMemoryColumnarStorage.compressed"
+# Below INTERPRETED_MAX_BYTES of input, Spark's plans run interpreted, no code generated: for
+# the sample's 8,000 events, compiling some 170 generated classes took about 6 s of the driver's
+# threads (Spark's CodegenMetrics), and the whole command took 22.1 s against 23.7 s (means of
+# four alternating pairs, bench/RESULTS.md, session 21). K=10 (36 MB) and a new day of K=100
+# (12 MB of input, 600,000 plays of the other days read) gained nothing.
+INTERPRETED_MAX_BYTES = 8 << 20
+INTERPRETED = {"spark.sql.codegen.wholeStage": "false",
+               "spark.sql.codegen.factoryMode": "NO_CODEGEN"}
 # The steps, each the view of the spark/sql/ file of its name, in waves: a wave's steps read
 # only earlier waves' views (and `names`, registered with the first). Those read by later steps
 # are KEPT: computed once, side by side, as checkpoints (_keeping), so the plans built on them
@@ -200,8 +208,8 @@ def _steps(spark: Any, keep: Callable[[Any], Any], done: tuple[str, ...] = (),
 def _size_tasks(spark: Any, files: list[SourceFile]) -> None:
     """Shuffle partitions from the input's size (Spark's 200 is for many machines), input
     splits of a few per core (Spark packs files into one per core, so one task late leaves a
-    core idle), and the cache compressed only from LARGE_INPUT_BYTES of input on, unless set
-    (--conf, spark-defaults.conf)."""
+    core idle), the cache compressed only from LARGE_INPUT_BYTES of input on, and no code
+    generated below INTERPRETED_MAX_BYTES, unless set (--conf, spark-defaults.conf)."""
     conf = spark.sparkContext.getConf()
     parallelism = spark.sparkContext.defaultParallelism
     size = sum(f.size for f in files)
@@ -210,6 +218,9 @@ def _size_tasks(spark: Any, files: list[SourceFile]) -> None:
         spark.conf.set("spark.sql.shuffle.partitions", str(wanted))
     if not conf.contains(CACHE_COMPRESSED):  # set either way: a session may build again
         spark.conf.set(CACHE_COMPRESSED, str(size >= LARGE_INPUT_BYTES).lower())
+    for key, value in INTERPRETED.items():  # either way too
+        if not conf.contains(key):
+            spark.conf.set(key, value) if size < INTERPRETED_MAX_BYTES else spark.conf.unset(key)
     if not conf.contains("spark.sql.files.minPartitionNum"):
         spark.conf.set("spark.sql.files.minPartitionNum", str(SPLITS_PER_CORE * parallelism))
 
