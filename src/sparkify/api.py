@@ -315,9 +315,12 @@ def dagster_init(home: str | Path, *, settings: Settings | None = None) -> Dagst
 
 
 def lake_build(root: str, lake: str, *, master: str | None = None,
-               conf: Iterable[str] = (), notify: Notify | None = None) -> Any:
+               conf: Iterable[str] = (), notify: Notify | None = None,
+               process_ending: bool = False) -> Any:
     """Build the Parquet lake `lake` from `root` on Spark (`master`: local[N], spark://…;
-    `conf`: KEY=VALUE settings). Spark starts only when there is work. Returns a BuildResult."""
+    `conf`: KEY=VALUE settings). Spark starts only when there is work. Returns a BuildResult.
+    `process_ending`: the caller exits next (a command), its Spark session left to end with it
+    (session.stop)."""
     from sparkify.spark import session
     from sparkify.spark.build import build
     from sparkify.spark.failure import as_one_line, is_spark_failure
@@ -339,7 +342,7 @@ def lake_build(root: str, lake: str, *, master: str | None = None,
         raise
     finally:
         for spark in started:
-            session.stop(spark)
+            session.stop(spark, process_ending)
 
 
 @_one_line

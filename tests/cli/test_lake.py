@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
 import pytest
 
 # without Java every test here skips, saying so, or fails under CI (support/prerequisites.py)
@@ -21,3 +30,39 @@ def test_lake_commands_say_what_is_wrong_in_one_line(tmp_path):
     conf = CliRunner().invoke(cli, ["lake", "build", str(tmp_path), str(tmp_path / "l"),
                                     "--conf", "novalue"])
     assert conf.exit_code == 2 and "KEY=VALUE" in conf.stderr
+
+
+
+def test_a_build_ends_with_its_jvm(tmp_path):
+    """A successful `lake build` exits without stopping Spark (cli/lake.py _exit_now): its JVM
+    ends by itself, at once. (One writing the class archive is stopped, to keep it: that takes
+    a minute, and every fresh machine's first session does it.)"""
+    from sparkify.spark.session import CLASS_ARCHIVE_VARIABLE
+    from tests.support.helpers import event, song, write_log, write_song
+
+    root = tmp_path / "root"
+    write_song(root, "A/a.json", song(song_id="S1", title="T", artist_name="B", duration=1.0))
+    write_log(root, "2018/11/a.json", [event(song="T", artist="B", length=1.0)])
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable, **{CLASS_ARCHIVE_VARIABLE: "off"})
+    jvms = _build_watching_jvms(root, tmp_path / "lake", env)
+    _, alive = psutil.wait_procs(jvms, timeout=30)
+    assert not alive, "the build's JVM outlived it"
+
+
+def _build_watching_jvms(root: Path, lake: Path, env: dict[str, str]) -> list[psutil.Process]:
+    """Run `sparkify lake build` to its successful end; the JVMs it started."""
+    from tests.support.engines import FAST_START_ARGS
+    from tests.support.faults import CLI
+
+    proc = psutil.Popen([*CLI, "lake", "build", str(root), str(lake), "--master", "local[1]",
+                         "--json", *FAST_START_ARGS], env=env, stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True)
+    jvms: dict[int, psutil.Process] = {}
+    while proc.poll() is None:
+        with contextlib.suppress(psutil.Error):
+            jvms |= {p.pid: p for p in proc.children(recursive=True) if p.name() == "java"}
+        time.sleep(0.1)
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err[-2000:]
+    assert json.loads(out)["built"] and jvms
+    return list(jvms.values())

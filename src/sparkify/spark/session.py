@@ -152,8 +152,14 @@ def _class_archive() -> tuple[str, tuple[Path, Path] | None]:
     return f"-XX:ArchiveClassesAtExit={pending} {_QUIET_CDS}", (pending, archive)
 
 
-def stop(session: Any) -> None:
-    """Stop `session`; when its JVM is writing the class archive, let it exit and keep it."""
+def stop(session: Any, process_ending: bool = False) -> None:
+    """Stop `session`; when its JVM is writing the class archive, let it exit and keep it.
+    `process_ending`: this process is about to exit, and its JVM with it (the JVM exits when its
+    parent's pipe closes, and Spark's shutdown hook stops the context and removes its files):
+    then it is left to, which took 0.6 s off a command (bench/RESULTS.md, session 21), unless
+    it is writing the archive."""
+    if process_ending and id(session) not in _dumping:
+        return
     session.stop()
     dumping = _dumping.pop(id(session), None)
     if dumping is None:
