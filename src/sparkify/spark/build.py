@@ -50,8 +50,8 @@ SPLITS_PER_CORE = 4  # input splits per core: tasks of even length finish togeth
 CACHE_COMPRESSED = "spark.sql.inMemoryColumnarStorage.compressed"
 # Below INTERPRETED_MAX_BYTES of input, Spark's plans run interpreted, no code generated: for
 # the sample's 8,000 events, compiling some 170 generated classes took about 6 s of the driver's
-# threads (Spark's CodegenMetrics), and the whole command took 22.1 s against 23.7 s (means of
-# four alternating pairs, bench/RESULTS.md, session 21). K=10 (36 MB) and a new day of K=100
+# threads (Spark's CodegenMetrics), and the whole command took 21.6 s against 23.6 s (means of
+# eight alternating pairs, bench/RESULTS.md, session 21). K=10 (36 MB) and a new day of K=100
 # (12 MB of input, 600,000 plays of the other days read) gained nothing.
 INTERPRETED_MAX_BYTES = 8 << 20
 INTERPRETED = {"spark.sql.codegen.wholeStage": "false",
