@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +32,6 @@ def test_lake_commands_say_what_is_wrong_in_one_line(tmp_path):
     assert conf.exit_code == 2 and "KEY=VALUE" in conf.stderr
 
 
-
 def test_a_build_ends_with_its_jvm(tmp_path):
     """A successful `lake build` exits without stopping Spark (cli/lake.py _exit_now): its JVM
     ends by itself, at once. (One writing the class archive is stopped, to keep it: that takes
@@ -54,15 +53,18 @@ def _build_watching_jvms(root: Path, lake: Path, env: dict[str, str]) -> list[ps
     from tests.support.engines import FAST_START_ARGS
     from tests.support.faults import CLI
 
-    proc = psutil.Popen([*CLI, "lake", "build", str(root), str(lake), "--master", "local[1]",
-                         "--json", *FAST_START_ARGS], env=env, stdout=subprocess.PIPE,
-                        stderr=subprocess.PIPE, text=True)
-    jvms: dict[int, psutil.Process] = {}
-    while proc.poll() is None:
-        with contextlib.suppress(psutil.Error):
-            jvms |= {p.pid: p for p in proc.children(recursive=True) if p.name() == "java"}
-        time.sleep(0.1)
-    out, err = proc.communicate()
-    assert proc.returncode == 0, err[-2000:]
-    assert json.loads(out)["built"] and jvms
+    # files, not pipes: a reader of a pipe would wait for the JVM too, which inherits it
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = psutil.Popen([*CLI, "lake", "build", str(root), str(lake), "--master",
+                             "local[1]", "--json", *FAST_START_ARGS], env=env, stdout=out,
+                            stderr=err)
+        jvms: dict[int, psutil.Process] = {}
+        while proc.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                jvms |= {p.pid: p for p in proc.children(recursive=True) if p.name() == "java"}
+            time.sleep(0.1)
+        out.seek(0)
+        err.seek(0)
+        assert proc.returncode == 0, err.read()[-2000:]
+        assert json.loads(out.read())["built"] and jvms
     return list(jvms.values())
