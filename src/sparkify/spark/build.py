@@ -218,9 +218,13 @@ def _size_tasks(spark: Any, files: list[SourceFile]) -> None:
         spark.conf.set("spark.sql.shuffle.partitions", str(wanted))
     if not conf.contains(CACHE_COMPRESSED):  # set either way: a session may build again
         spark.conf.set(CACHE_COMPRESSED, str(size >= LARGE_INPUT_BYTES).lower())
-    for key, value in INTERPRETED.items():  # either way too
-        if not conf.contains(key):
-            spark.conf.set(key, value) if size < INTERPRETED_MAX_BYTES else spark.conf.unset(key)
+    for key, value in INTERPRETED.items():  # either way too: unset is Spark's default
+        if conf.contains(key):
+            continue
+        if size < INTERPRETED_MAX_BYTES:
+            spark.conf.set(key, value)
+        else:
+            spark.conf.unset(key)
     if not conf.contains("spark.sql.files.minPartitionNum"):
         spark.conf.set("spark.sql.files.minPartitionNum", str(SPLITS_PER_CORE * parallelism))
 
