@@ -106,6 +106,26 @@ def test_auto_parses_a_small_input_on_the_driver_and_a_larger_one_by_spark(spark
     assert "] text" in plan(reader.parse(spark, "log", logs))
 
 
+@pytest.mark.parametrize("ddl", ["file_idx int, path string, kind string, size_bytes bigint",
+                                 "file_idx int, line int, whole boolean, data binary",
+                                 "file_idx int, line int, ts bigint, length double"])
+def test_small_frames_from_the_driver_start_no_python_worker(spark, ddl):
+    """The build's own small DataFrames (its files, names, rejects) reach Spark as Arrow: their
+    rows typed as the DDL says, and no Python worker reading them (PythonRDD) in their plan."""
+    from pyspark.sql.types import StructType
+
+    from sparkify.spark import frames
+
+    value = {"int": 7, "bigint": 2**40, "string": "Bj\u00f6rk \\ \"x\"", "boolean": True,
+             "binary": b"\x00\xff", "double": 1.5}
+    row = tuple(value[column.split()[1]] for column in ddl.split(", "))
+    for rows in ([row, tuple(None for _ in row)], []):
+        made = frames.small(spark, rows, ddl)
+        assert made.schema == StructType.fromDDL(ddl)
+        assert [tuple(r) for r in made.collect()] == rows
+        assert "PythonRDD" not in made._jdf.queryExecution().toRdd().toDebugString()
+
+
 def test_the_tasks_and_the_cache_are_sized_from_the_input(spark):
     """Shuffle partitions one per SHUFFLE_BYTES of input (at least one per core), input splits
     SPLITS_PER_CORE per core, the cache compressed only from LARGE_INPUT_BYTES on, and code

@@ -29,10 +29,10 @@ from sparkify.core.tables import LAKE_PARTITIONS
 from sparkify.errors import SparkifyError
 from sparkify.sources.extract import duplicate_rejects
 from sparkify.sources.files import Root, SourceFile, describe_root, discover, find_sources
+from sparkify.spark import frames, settled
 from sparkify.spark import lake as lake_mod
 from sparkify.spark import names as spark_names
 from sparkify.spark import read as reader
-from sparkify.spark import settled
 from sparkify.spark.jobs import side_by_side
 from sparkify.spark.session import LARGE_INPUT_BYTES, is_local
 
@@ -240,8 +240,8 @@ def _parse(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, previous:
     artists are the current version's tables."""
     indexed = list(enumerate(files))
     mode = spark.conf.get("spark.sparkify.parse", reader.MODES[0])
-    facts = spark.createDataFrame([(i, f.key, f.kind, f.size, f.mtime_ns, f.etag)
-                                   for i, f in indexed], _FACTS)
+    facts = frames.small(spark, [(i, f.key, f.kind, f.size, f.mtime_ns, f.etag)
+                                for i, f in indexed], _FACTS)
     facts.createOrReplaceTempView("file_facts")
     log_files = [(i, f) for i, f in indexed
                  if f.kind == "log" and (previous is None or f.key in changed)]
@@ -284,7 +284,7 @@ def _rejects(spark: Any, files: list[SourceFile]) -> Any:
     duplicates = spark.sql("SELECT file_idx, line FROM events_all WHERE duplicate").collect()
     rows = duplicate_rejects(((row.file_idx, row.line) for row in duplicates),
                              lambda idx: files[idx].key)
-    found = spark.createDataFrame(rows, reader.REJECTS)
+    found = frames.small(spark, rows, reader.REJECTS)
     both = spark.table("parse_rejects").unionByName(found)
     paths = spark.table("file_facts").select("file_idx", "path")
     return both.join(paths, "file_idx").select("path", "line_number", "raw", "reason",

@@ -42,6 +42,12 @@ def record_fields(kind: str) -> list[tuple[str, str]]:
     return [("line", "int"), *((s.column, column_type(s)) for s in FIELDS[kind]), *EXTRA]
 
 
+def results_ddl(kind: str) -> str:
+    """DDL of the results with their file: file_idx, then record_fields."""
+    return ", ".join(f"{name} {type_}" for name, type_ in [("file_idx", "int"),
+                                                            *record_fields(kind)])
+
+
 def record_type(kind: str) -> str:
     """The struct of one result (record_fields)."""
     return "struct<" + ", ".join(f"{name}: {type_}" for name, type_ in record_fields(kind)) + ">"

@@ -13,6 +13,7 @@ from typing import Any
 
 from sparkify.core.names import repair_all
 from sparkify.core.sqltext import read_sql
+from sparkify.spark import frames
 
 NAMES_SCHEMA = "verbatim string, repaired string"
 
@@ -26,6 +27,6 @@ def register(spark: Any, known: Any = None) -> Any:
     found = {row.name for row in spark.sql(read_sql("name_candidates", "spark")).collect()}
     pairs = dict(known.select("verbatim", "repaired").collect()) if known is not None else {}
     pairs.update(repair_all(sorted(found - pairs.keys())))
-    frame = broadcast(spark.createDataFrame(sorted(pairs.items()), NAMES_SCHEMA))
+    frame = broadcast(frames.small(spark, sorted(pairs.items()), NAMES_SCHEMA))
     frame.createOrReplaceTempView("names")
     return frame

@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlparse
 from sparkify.core.fields import FIELDS
 from sparkify.errors import SparkifyError
 from sparkify.sources.files import SourceFile, file_sha256, read_failed
-from sparkify.spark import columns, fallback
+from sparkify.spark import columns, fallback, frames
 
 REJECTS = "file_idx int, line_number int, raw string, reason string, reason_code string"
 _BLANK = f"^[ \\t\\r\\x0B\\f]*{columns.END}"  # what bytes.strip() strips, and nothing else
@@ -64,7 +64,7 @@ def _scan(spark: Any, files: list[tuple[int, SourceFile]], lines: bool) -> tuple
     # a file's path as Spark gives it, percent-encoded, without the file: scheme
     found = {path: index[unquote(path)] for path in
              (urlparse(uri).path for uri in frame.inputFiles()) if unquote(path) in index}
-    paths = spark.createDataFrame(list(found.items()), "uri string, file_idx int")
+    paths = frames.small(spark, list(found.items()), "uri string, file_idx int")
     uri = F.regexp_replace(F.col("_metadata.file_path"), "^file:(//)?", "")
     position = ([F.col("_metadata.file_block_start").alias("block"),
                  F.monotonically_increasing_id().alias("at")] if lines else [])
@@ -147,7 +147,7 @@ def _hashed(spark: Any, files: list[tuple[int, SourceFile]],
         digests = pool.map(lambda item: file_sha256(item[1].key), files)
         parsed = parsing()
         rows = [(idx, digest) for (idx, _), digest in zip(files, digests, strict=True)]
-    hashes = spark.createDataFrame(rows, "file_idx int, sha256 string")
+    hashes = frames.small(spark, rows, "file_idx int, sha256 string")
     return Parsed(parsed.rows, parsed.rejects, parsed.hashes.unionByName(hashes), parsed.cached)
 
 
@@ -160,7 +160,6 @@ MODES = ("auto", "native", "driver", "arrow", "python")
 # and the loader's validator reads some 50 MB/s on one core: under this size the driver is
 # done first, and its rows (as Arrow batches in the driver's heap) stay small.
 DRIVER_MAX_BYTES = 64 << 20
-_ARROW_TYPES = {"int": "int32", "bigint": "int64", "string": "string", "double": "float64"}
 BATCH_ROWS = 10_000  # rows per Arrow batch: Spark makes a partition of each
 # Every scan of the batches converts them to rows again: past this many, they are converted
 # once into Spark's cache (K=10's 80,000: the collector's threads took 3 CPU seconds, not 8),
@@ -189,8 +188,8 @@ def parse(spark: Any, kind: str, files: list[tuple[int, SourceFile]],
     if mode == "driver":
         return _on_driver(spark, kind, files)
     if mode == "python" or not local:
-        inputs = spark.createDataFrame(
-            [(idx, 0, True, None, f.key, None) for idx, f in files], INPUTS)
+        inputs = frames.small(
+            spark, [(idx, 0, True, None, f.key, None) for idx, f in files], INPUTS)
         inputs = inputs.repartition(max(1, min(len(files), spark.sparkContext
                                                .defaultParallelism * 4)))
         return parse_inputs(kind, inputs, native=False)
@@ -213,8 +212,8 @@ def _with_unread(spark: Any, inputs: Any, files: list[tuple[int, SourceFile]],
     if not unread:
         return inputs
     keys = dict(files)
-    return inputs.unionByName(spark.createDataFrame(
-        [(idx, 0, True, None, keys[idx].key, None) for idx in unread], INPUTS))
+    return inputs.unionByName(frames.small(
+        spark, [(idx, 0, True, None, keys[idx].key, None) for idx in unread], INPUTS))
 
 
 def _materialized(frame: Any) -> Any:
@@ -227,9 +226,9 @@ def _materialized(frame: Any) -> Any:
 
 def nothing_parsed(spark: Any, kind: str) -> Parsed:
     """Parsed of no input, with no Spark job."""
-    return Parsed(spark.createDataFrame([], columns.row_schema(kind)),
-                  spark.createDataFrame([], REJECTS),
-                  spark.createDataFrame([], "file_idx int, sha256 string"), [])
+    return Parsed(frames.small(spark, [], columns.row_schema(kind)),
+                  frames.small(spark, [], REJECTS),
+                  frames.small(spark, [], "file_idx int, sha256 string"), [])
 
 
 def parse_inputs(kind: str, inputs: Any, native: bool = True) -> Parsed:
@@ -259,8 +258,7 @@ def parse_inputs(kind: str, inputs: Any, native: bool = True) -> Parsed:
     theirs = checked.where(~F.col("clean") & (F.col("data").isNotNull()
                                               | F.col("key").isNotNull()))
     if theirs.isEmpty():  # nothing for the validator: no Python worker started for nothing
-        nothing = f"file_idx int, r {fallback.record_type(kind)}"
-        theirs = checked.sparkSession.createDataFrame([], nothing).select("file_idx", "r.*")
+        theirs = frames.small(checked.sparkSession, [], fallback.results_ddl(kind))
     else:
         theirs = _materialized(theirs.select("file_idx", F.explode(fallback.udf(kind, F)(
             "line", "whole", "data", "key")).alias("r")).select("file_idx", "r.*"))
@@ -291,16 +289,12 @@ def _on_driver(spark: Any, kind: str, files: list[tuple[int, SourceFile]]) -> Pa
     there are more than CACHE_ROWS results."""
     import pyarrow as pa
 
-    fields = [("file_idx", "int"), *fallback.record_fields(kind)]
-    schema = pa.schema([(name, _ARROW_TYPES[type_]) for name, type_ in fields])
+    schema = frames.arrow_schema(fallback.results_ddl(kind))
     batches: list[Any] = []
     pending: list[tuple] = []
 
     def flush() -> None:
-        columns: list[Any] = list(zip(*pending, strict=True)) or [() for _ in fields]
-        batches.append(pa.RecordBatch.from_arrays(
-            [pa.array(values, type=field.type) for values, field in
-             zip(columns, schema, strict=True)], schema=schema))
+        batches.append(frames.batch(pending, schema))
         pending.clear()
 
     for idx, source in files:

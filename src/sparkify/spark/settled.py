@@ -14,6 +14,7 @@ from typing import Any
 
 from sparkify.core.fields import EVENT_FIELDS
 from sparkify.core.records import RejectCode
+from sparkify.spark import frames
 from sparkify.spark import lake as lake_mod
 from sparkify.spark import read as reader
 from sparkify.spark.columns import column_type
@@ -77,7 +78,7 @@ class Settled:
                               "line")
         return Settled(parsed.select("file_idx", "page").where("false"), parsed.where("false"),
                         users.where("false"), plays.where("false"),
-                        spark.createDataFrame([], MANIFEST))
+                        frames.small(spark, [], MANIFEST))
 
     @staticmethod
     def of_previous(spark: Any, parsed: Any, duplicates: Any, layout: lake_mod.Lake,
