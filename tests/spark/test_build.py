@@ -111,7 +111,8 @@ def test_auto_parses_a_small_input_on_the_driver_and_a_larger_one_by_spark(spark
                                  "file_idx int, line int, ts bigint, length double"])
 def test_small_frames_from_the_driver_start_no_python_worker(spark, ddl):
     """The build's own small DataFrames (its files, names, rejects) reach Spark as Arrow: their
-    rows typed as the DDL says, and no Python worker reading them (PythonRDD) in their plan."""
+    rows typed as the DDL says, and no Python worker reading them (a PythonRDD in their RDD's
+    lineage)."""
     from pyspark.sql.types import StructType
 
     from sparkify.spark import frames

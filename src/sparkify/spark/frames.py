@@ -1,9 +1,9 @@
-"""Small DataFrames made on the driver (the build's file list, the names, the duplicates'
-rejects, an empty input), handed to Spark as Arrow.
+"""Small DataFrames made on the driver, handed to Spark as Arrow: the build's file list, the
+names, the duplicates' rejects, the paths and hashes of the files Spark reads, the inputs of
+the `python` parse, the empty frames of a kind with nothing to parse; and the driver's parse.
 
-Made from a Python list, a DataFrame's rows are pickled, and Spark starts Python workers to
-read them again: the sample's build started three Python processes for this alone, 2 s of CPU
-on the critical path (bench/RESULTS.md, session 22). An Arrow table goes straight into the JVM.
+Made from a Python list, a DataFrame's rows are pickled, and Spark starts Python workers only
+to read them back (bench/RESULTS.md, session 22); an Arrow table goes straight into the JVM.
 """
 
 from __future__ import annotations
