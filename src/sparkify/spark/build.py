@@ -33,7 +33,7 @@ from sparkify.spark import frames, settled
 from sparkify.spark import lake as lake_mod
 from sparkify.spark import names as spark_names
 from sparkify.spark import read as reader
-from sparkify.spark.jobs import side_by_side
+from sparkify.spark.jobs import running, side_by_side
 from sparkify.spark.session import LARGE_INPUT_BYTES, is_local
 
 Notify = Callable[[str], None]
@@ -60,12 +60,10 @@ INTERPRETED = {"spark.sql.codegen.wholeStage": "false",
 # only earlier waves' views (and `names`, registered with the first). Those read by later steps
 # are KEPT: computed once, side by side, as checkpoints (_keeping), so the plans built on them
 # stay short (planning a plan that holds the parse's took most of a small build's time).
-WAVES = (("events_all", "songs", "artists"), ("users", "songplays", "events", "manifest"),
-         ("time", "user_song_plays"))
+WAVES = (("events_all", "songs", "artists"),
+         ("user_song_plays", "users", "songplays", "events", "manifest"), ("time",))
 KEPT = ("events_all", "songs", "artists", "songplays", "manifest")
 SONG_TABLES = ("songs", "artists")  # made of the song files alone
-# the longest writes first, so that none starts last: a few run at once (jobs.py)
-WRITE_FIRST = ("user_song_plays", "events", "songplays", "users")
 
 
 @dataclass
@@ -126,27 +124,30 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
     notify(f"parsing {result.files_loaded:,} files")
     version = layout.new_version()
     views, touched = _parse(spark, files, layout, previous, changed, by_day)
-    with _keeping(spark, layout, version) as keep:
-        if previous is not None and by_day:
-            _steps(spark, keep, SONG_TABLES, layout.read(spark, previous, "names"))
-        else:
-            _steps(spark, keep)
-        rejects = _rejects(spark, files)
+
+    def write(table: str, frame: Any = None) -> None:
+        if previous is not None and by_day and table in SONG_TABLES:  # no song changed
+            result.partitions[table] = layout.link(table, version, previous)
+            return
+        table_days = None if songs_changed and table == "songplays" else touched
+        result.partitions[table] = layout.write(spark, spark.table(table) if frame is None
+                                                else frame, table, version, previous,
+                                                table_days)
+
+    with _keeping(spark, layout, version) as keep, running(spark) as writes:
+        def ready(step: str) -> None:  # a table's write starts as soon as its step is done
+            if step in LAKE_PARTITIONS:
+                writes.start(functools.partial(write, step))
+
         notify(f"writing version {version}")
-
-        def write(table: str) -> None:
-            if previous is not None and by_day and table in SONG_TABLES:  # no song changed
-                result.partitions[table] = layout.link(table, version, previous)
-                return
-            frame = rejects if table == "rejects" else spark.table(table)
-            table_days = None if songs_changed and table == "songplays" else touched
-            result.partitions[table] = layout.write(spark, frame, table, version, previous,
-                                                    table_days)
-
+        if previous is not None and by_day:
+            _steps(spark, keep, ready, SONG_TABLES, layout.read(spark, previous, "names"))
+        else:
+            _steps(spark, keep, ready)
+        writes.start(functools.partial(write, "names"))
+        writes.start(functools.partial(write, "rejects", _rejects(spark, files)))
         notify(f"writing {len(LAKE_PARTITIONS)} tables")
-        order = sorted(LAKE_PARTITIONS, key=lambda t: WRITE_FIRST.index(t) if t in WRITE_FIRST
-                       else len(WRITE_FIRST))
-        side_by_side(spark, [functools.partial(write, table) for table in order])
+        writes.wait()
         layout.make_current(version)
         _totals(spark, result, None if previous is None else changed)  # manifest still kept
     for frame in views:
@@ -184,19 +185,19 @@ def _keeping(spark: Any, layout: lake_mod.Lake, version: str) -> Iterator[Callab
             scratch.parent.rmdir()  # when no other build's is there
 
 
-def _steps(spark: Any, keep: Callable[[Any], Any], done: tuple[str, ...] = (),
-           known_names: Any = None) -> None:
-    """Every step's view, wave by wave (WAVES), the KEPT ones through `keep`; those `done`
-    are views already (_parse registered them from the current version), as are the names
-    `known_names` holds (names.register)."""
+def _steps(spark: Any, keep: Callable[[Any], Any], ready: Callable[[str], None],
+           done: tuple[str, ...] = (), known_names: Any = None) -> None:
+    """Every step's view, wave by wave (WAVES), the KEPT ones through `keep`, each told to
+    `ready` once it is there; those `done` are views already (_parse registered them from the
+    current version), as are the names `known_names` holds (names.register)."""
 
     def step(name: str) -> None:
-        if name in done:
-            return
-        view = spark.sql(read_sql(name, "spark"))
-        if name in KEPT:
-            view = keep(view)
-        view.createOrReplaceTempView(name)
+        if name not in done:
+            view = spark.sql(read_sql(name, "spark"))
+            if name in KEPT:
+                view = keep(view)
+            view.createOrReplaceTempView(name)
+        ready(name)
 
     for number, wave in enumerate(WAVES):
         work: list[Callable[[], Any]] = [functools.partial(step, name) for name in wave]

@@ -1,0 +1,49 @@
+"""Jobs started beside the build's steps (spark/jobs.py): a failure of the steps cancels the
+writes already started and waits for them, so nothing writes after the build has failed."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from sparkify.spark.jobs import running
+
+pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
+
+
+def _running_jobs(spark) -> bool:
+    return bool(spark.sparkContext.statusTracker().getActiveJobsIds())
+
+
+def test_a_failure_beside_started_jobs_cancels_them_and_waits_for_them(spark):
+    ended: list[str] = []
+
+    def endless() -> None:  # days of reading unless cancelled
+        try:
+            spark.range(0, 10**14, numPartitions=2).selectExpr("max(id)").collect()
+            ended.append("finished")
+        except Exception:  # noqa: BLE001 - cancelled: what the test wants
+            ended.append("cancelled")
+
+    watchdog = threading.Timer(60, spark.sparkContext.cancelAllJobs)  # never a hung test
+    watchdog.start()
+    try:
+        with pytest.raises(RuntimeError, match="a step failed"), running(spark) as jobs:
+            jobs.start(endless)
+            while not _running_jobs(spark):
+                time.sleep(0.05)
+            raise RuntimeError("a step failed")
+        assert ended == ["cancelled"]  # stopped, and before the failure went on
+        assert watchdog.is_alive()  # by the failure, not by the watchdog
+    finally:
+        watchdog.cancel()
+        spark.sparkContext.cancelAllJobs()
+
+
+def test_jobs_started_one_by_one_give_their_results_in_that_order(spark):
+    with running(spark) as jobs:
+        for n in (3, 1, 2):
+            jobs.start(lambda n=n: spark.range(n).count())
+        assert jobs.wait() == [3, 1, 2]
