@@ -48,15 +48,13 @@ class Jobs:
 
 @contextlib.contextmanager
 def running(spark: Any) -> Iterator[Jobs]:
-    """Jobs for the block to start; when the block fails, theirs are cancelled and waited for
-    before the failure goes on."""
+    """Jobs for the block to start; when the block fails, theirs are cancelled, and waited for
+    (close) before the failure goes on."""
     jobs = Jobs(spark)
     try:
         yield jobs
     except BaseException:
         spark.sparkContext.cancelAllJobs()
-        with contextlib.suppress(BaseException):
-            jobs.wait()
         raise
     finally:
         jobs.close()
