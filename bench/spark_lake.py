@@ -12,8 +12,11 @@ Beside them (up to --python-max-k), the build by each parse path the default (`a
 driver up to 64 MB of a kind's files, else Spark's readers) chooses between, for every file:
 Spark's readers (`--conf spark.sparkify.parse=native`), the driver (`=driver`), and the Python
 validator on the workers in Arrow batches (`=python`); and a new day: a lake of every day but
-the last, then the last day's log files added and built again. Every figure
-is the whole command in its own process (a Spark one includes starting its JVM). Peak memory
+the last, then the last day's log files added and built again. And (up to --new-day-max-k)
+the same through a lake server (`sparkify lake serve`, one session kept running): its first
+build, the new day, and the full build again. Every figure
+is the whole command in its own process (a Spark one includes starting its JVM, except
+through the server, whose JVM started before). Peak memory
 (RSS, and PSS, which counts a page forked processes share once in all) is the command's
 process tree: in local mode the driver, its JVM and the Python workers; on the cluster the
 driver side only (the executors are the workers' children), given apart as the workers' trees.
@@ -25,8 +28,11 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import psutil
@@ -47,32 +53,34 @@ PATHS = ("native", "driver", "python")  # spark.sparkify.parse, each for every f
 NOT_BUILDS = ("facts", "load", "publish", "same_tables")
 
 
-def tree_rss(pids: list[int]) -> int:
+def tree_rss(pids: list[int], pss: bool = False) -> int:
+    """The RSS (or PSS: a page shared by several counted once in all) of the process trees."""
     total = 0
     for pid in pids:
         try:
             root = psutil.Process(pid)
             for member in (root, *root.children(recursive=True)):
-                total += member.memory_info().rss
+                total += member.memory_full_info().pss if pss else member.memory_info().rss
         except psutil.NoSuchProcess:
             continue
     return total
 
 
-def lake_build(root: Path, lake: Path, master: str, env: dict[str, str],
-               conf: tuple[str, ...] = ()) -> dict:
+def lake_build(root: Path, lake: Path, master: str | None, env: dict[str, str],
+               conf: tuple[str, ...] = (), server: Path | None = None) -> dict:
+    """`sparkify lake build`, on `master` with `conf`, or on the lake server at `server`."""
     extra = [arg for pair in conf for arg in ("--conf", pair)]
-    m = run_measured(sparkify("lake", "build", str(root), str(lake), "--master", master,
-                              "--json", *extra), env)
+    extra += ["--master", master] if server is None and master else ["--server", str(server)]
+    m = run_measured(sparkify("lake", "build", str(root), str(lake), "--json", *extra), env)
     result = m.json()
     return {"seconds": m.seconds, "peak_rss": m.peak_rss, "peak_pss": m.peak_pss,
             "tables": result["tables"], "events": result["events"]["read"]}
 
 
-def new_day(root: Path, scratch: Path, env: dict[str, str]) -> dict:
+def new_day(root: Path, scratch: Path, env: dict[str, str], server: Path | None = None) -> dict:
     """A lake of every day but the last (hard links: same sizes and times), then the last
     day's log files added: the second build is the one measured."""
-    copy = scratch / f"{root.name}-days"
+    copy = scratch / f"{root.name}-days{'-server' if server else ''}"
     logs = sorted((root / "log_data").rglob("*.json"), key=lambda p: p.name)
     last = logs[-1].name[:10]  # YYYY-MM-DD-events.json
     late = [p for p in logs if p.name.startswith(last)]
@@ -80,12 +88,13 @@ def new_day(root: Path, scratch: Path, env: dict[str, str]) -> dict:
         target = copy / path.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.link(path, target)
-    first = lake_build(copy, scratch / f"{root.name}-days-lake", "local[2]", env)
+    lake = scratch / f"{copy.name}-lake"
+    first = lake_build(copy, lake, "local[2]", env, server=server)
     for path in late:
         target = copy / path.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.link(path, target)
-    added = lake_build(copy, scratch / f"{root.name}-days-lake", "local[2]", env)
+    added = lake_build(copy, lake, "local[2]", env, server=server)
     shutil.rmtree(copy, ignore_errors=True)
     return {**added, "files": len(late), "before": first}
 
@@ -116,6 +125,8 @@ def bench_spark(args: argparse.Namespace) -> dict:
         if scale <= args.new_day_max_k:
             log(f"K={scale}: a new day added")
             row["new day"] = new_day(root, scratch, env)
+            log(f"K={scale}: through a lake server")
+            row.update(through_server(root, scratch / f"k{scale}-server", env))
         for workers in args.clusters:
             log(f"K={scale}: lake build on a cluster of {workers}")
             with StandaloneCluster(workers=workers) as cluster:
@@ -140,12 +151,51 @@ def bench_spark(args: argparse.Namespace) -> dict:
             "command": " ".join(["python bench/spark_lake.py", *args.argv])}
 
 
+def through_server(root: Path, scratch: Path, env: dict[str, str]) -> dict:
+    """`sparkify lake serve` started afresh: its first full build, a new day, the full build
+    again; with the server's peak memory (its process tree, sampled)."""
+    socket = scratch / "lake.sock"
+    scratch.mkdir(parents=True)
+    server = subprocess.Popen(sparkify("lake", "serve", str(socket), "--master", "local[2]"),
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0, 0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.2):
+            peak[0] = max(peak[0], tree_rss([server.pid]))
+            peak[1] = max(peak[1], tree_rss([server.pid], pss=True))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        deadline = time.monotonic() + 180
+        while not (scratch / "lake.sock.key").exists():
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the lake server did not start: {server.stderr.read()!r}")
+            time.sleep(0.1)
+        rows = {"server first": lake_build(root, scratch / "first", None, env, server=socket)}
+        rows["server new day"] = new_day(root, scratch, env, server=socket)
+        rows["server again"] = lake_build(root, scratch / "again", None, env, server=socket)
+    finally:
+        stop.set()
+        sampler.join()
+        server.terminate()
+        server.wait(timeout=120)
+    for row in rows.values():
+        row["server_rss"], row["server_pss"] = peak
+    return rows
+
+
 LABELS = (("load", "sparkify load (embedded PostgreSQL)"),
           ("local[2]", "lake build, local[2]"),
           ("native", "lake build, local[2], every file by Spark's readers (native)"),
           ("driver", "lake build, local[2], every file parsed on the driver"),
           ("python", "lake build, local[2], every record through Python on the workers"),
           ("new day", "lake build, local[2], one new day on the lake of the others"),
+          ("server first", "lake build through a lake server, local[2]: its first build"),
+          ("server new day", "the same server: one new day on the lake of the others"),
+          ("server again", "the same server: the full build again"),
           ("cluster 1", "lake build, cluster of 1 worker"),
           ("cluster 2", "lake build, cluster of 2 workers"),
           ("publish", "lake publish (into embedded PostgreSQL)"))
@@ -163,11 +213,14 @@ def _table(result: dict) -> list[str]:
             memory = f"{r['peak_rss'] / 2**20:,.0f} MB"
             if r.get("peak_pss"):
                 memory += f" ({r['peak_pss'] / 2**20:,.0f} MB)"
+            if "server_rss" in r:
+                memory += (f" (+ server {r['server_rss'] / 2**20:,.0f} MB, PSS "
+                           f"{r['server_pss'] / 2**20:,.0f} MB)")
             if "workers_rss" in r:
                 memory += f" (+ workers {r['workers_rss'] / 2**20:,.0f} MB at the end)"
             counted = r.get("events", events)
             rate = f"{counted / r['seconds']:,.0f}" if name != "publish" else ""
-            if name == "new day":
+            if name in ("new day", "server new day"):
                 label += f" ({r['files']} files, {counted:,} events)"
             lines.append(f"| {scale} | {events:,} | {label} | {r['seconds']:.1f} | {rate} "
                          f"| {r['seconds'] / base:.2f}x | {memory} |")
@@ -184,6 +237,15 @@ def _targets(runs: dict) -> list[str]:
             share = row["new day"]["seconds"] / row["local[2]"]["seconds"]
             notes.append(f"K={scale}: a new day ({row['new day']['files']} log files) takes "
                          f"{share:.0%} of a full build")
+        if "server new day" in row:
+            first, again = row["server first"]["seconds"], row["server again"]["seconds"]
+            day = row["server new day"]["seconds"]
+            notes.append(f"K={scale}: through a lake server, the first full build takes "
+                         f"{first / row['load']['seconds']:.2f}x `sparkify load`, the full build "
+                         f"again {again / row['load']['seconds']:.2f}x; a new day takes "
+                         f"{day / again:.0%} of that full build again ({day / first:.0%} of the "
+                         f"first; {day / row['local[2]']['seconds']:.0%} of the build by its own "
+                         "command)")
         for path in (p for p in PATHS if p in row):
             ratio = row[path]["seconds"] / row["local[2]"]["seconds"]
             notes.append(f"K={scale}: every file by the {path} path takes {ratio:.2f}x the "

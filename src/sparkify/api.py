@@ -316,17 +316,24 @@ def dagster_init(home: str | Path, *, settings: Settings | None = None) -> Dagst
 
 def lake_build(root: str, lake: str, *, master: str | None = None,
                conf: Iterable[str] = (), notify: Notify | None = None,
-               process_ending: bool = False) -> Any:
+               process_ending: bool = False, server: str | None = None) -> Any:
     """Build the Parquet lake `lake` from `root` on Spark (`master`: local[N], spark://…;
     `conf`: KEY=VALUE settings). Spark starts only when there is work. Returns a BuildResult.
     `process_ending`: the caller exits next (a command), its Spark session left to end with it
-    (session.stop)."""
+    (session.stop). `server`: the socket of a `lake serve`, whose Spark builds it instead."""
     from sparkify.spark import session
     from sparkify.spark.build import build
-    from sparkify.spark.failure import as_one_line, is_spark_failure
+    from sparkify.spark.failure import one_line
 
+    say, conf = notify or (lambda message: None), tuple(conf)
+    if server is not None:
+        if master is not None or conf:
+            raise OptionError("{server} builds with the server's Spark: give {master} and "
+                              "{conf} to `sparkify lake serve`", "server", "master", "conf")
+        from sparkify.spark.server import build_on
+
+        return build_on(server, root, lake, say)
     settings_given = session.parse_conf(conf)
-    say = notify or (lambda message: None)
     started: list[Any] = []
 
     def start_spark(input_bytes: int) -> Any:
@@ -335,14 +342,29 @@ def lake_build(root: str, lake: str, *, master: str | None = None,
         return started[-1]
 
     try:
-        return build(start_spark, root, lake, say)
-    except Exception as exc:
-        if is_spark_failure(exc):  # a Java stack trace: its cause, on one line
-            raise as_one_line(exc, lake) from exc
-        raise
+        with one_line(lake):
+            return build(start_spark, root, lake, say)
     finally:
         for spark in started:
             session.stop(spark, process_ending)
+
+
+def lake_serve(socket: str, *, master: str | None = None, conf: Iterable[str] = (),
+               notify: Notify | None = None) -> None:
+    """Keep one Spark session (`master`, `conf` as for lake_build) building the lakes asked
+    of it on the Unix socket `socket` (lake_build's `server`), until SIGTERM or SIGINT."""
+    from sparkify.spark import session
+    from sparkify.spark.server import serve
+
+    settings_given = session.parse_conf(conf)
+    say = notify or (lambda message: None)
+
+    def start_spark() -> Any:  # sized as for a long build: both compilers, a 2 GB heap
+        say("starting Spark")
+        return session.start(master, settings_given, app_name="sparkify lake serve",
+                             input_bytes=session.QUICK_COMPILER_MAX_BYTES)
+
+    serve(socket, start_spark, say)
 
 
 @_one_line

@@ -6,7 +6,9 @@ exception whose text is the whole Java stack trace; the user needs its last `Cau
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 
 from sparkify.errors import SparkifyError
 
@@ -30,3 +32,14 @@ def root_cause(exc: BaseException) -> str:
 def as_one_line(exc: BaseException, lake: str) -> SparkifyError:
     return SparkifyError(f"the Spark build failed: {root_cause(exc)}; the lake {lake} is as "
                          "it was (nothing of this build became current)")
+
+
+@contextlib.contextmanager
+def one_line(lake: str) -> Iterator[None]:
+    """A Spark failure in the block leaves it as as_one_line's SparkifyError."""
+    try:
+        yield
+    except Exception as exc:
+        if is_spark_failure(exc):
+            raise as_one_line(exc, lake) from exc
+        raise

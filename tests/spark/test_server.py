@@ -1,0 +1,178 @@
+"""`sparkify lake serve` and `lake build --server` (spark/server.py): a real server process and
+real clients. Builds through it equal builds in process, a new day too; a client that goes away
+stops its build and the server goes on; a server killed midway leaves the lake as it was, its
+client says so in one line, and a new server takes the socket over."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from sparkify.spark.build import build
+from sparkify.spark.server import key_file
+from tests.support.engines import FAST_START_ARGS
+from tests.support.faults import CLI
+from tests.support.helpers import event, write_log
+from tests.support.lakes import LAKE_TABLES, lake_rows
+
+# without Java every test here skips, saying so, or fails under CI (support/prerequisites.py)
+pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
+
+ENV = dict(os.environ, PYSPARK_PYTHON=sys.executable)
+LATE = 1541105830796 + 40 * 86400_000  # the adversarial root's last day, 11 December 2018
+
+
+class Server:
+    """`sparkify lake serve SOCKET --master local[2]`, its log in a file (a pipe would be held
+    open by its JVM too)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.socket, self.log = folder / "lake.sock", folder / "server.log"
+        with open(self.log, "wb") as log:
+            self.process = psutil.Popen([*CLI, "lake", "serve", str(self.socket), "--master",
+                                         "local[2]", *FAST_START_ARGS], env=ENV,
+                                        stdout=log, stderr=subprocess.STDOUT)
+        self.wait_for("lake server ready on", 180)  # a dead server's key may still be there
+        assert key_file(self.socket).exists()
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, words: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while words not in self.text():
+            assert self.process.poll() is None, self.text()
+            assert time.monotonic() < deadline, f"{words!r} not in the server's log"
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process.is_running():
+            self.process.terminate()
+            self.process.wait(timeout=120)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    running = Server(tmp_path_factory.mktemp("server"))
+    yield running
+    running.stop()
+
+
+def client(root: Path, lake: Path, server: Server, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, "lake", "build", str(root), str(lake), "--server",
+                           str(server.socket), "--json", *extra], env=ENV, capture_output=True,
+                          text=True, timeout=600, check=False)
+
+
+def built_through(root: Path, lake: Path, server: Server) -> dict:
+    done = client(root, lake, server)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_builds_through_the_server_equal_builds_in_process(server, adversarial_lake, shared_spark,
+                                                           tmp_path):
+    """Every bad record and tie of the adversarial root, built by the server, as in process;
+    then a new day, built by day, as the whole root in one go; then nothing to do."""
+    root, reference, ref = adversarial_lake
+    lake = tmp_path / "lake"
+    first = built_through(root, lake, server)
+    assert first["built"] and first["tables"] == ref.tables
+    for table in (*LAKE_TABLES, "manifest", "names"):
+        assert lake_rows(lake, first["version"], table) == lake_rows(
+            reference, ref.version, table), table
+
+    days = tmp_path / "days"
+    shutil.copytree(root, days)
+    built_through(days, tmp_path / "days-lake", server)
+    write_log(days, "2018/12/z.json", [event(ts=LATE + 1000, userId="5", lastName="Latest")])
+    added = built_through(days, tmp_path / "days-lake", server)
+    assert added["files"]["loaded"] == 1 and added["partitions"]["songs"]["written"] == 0
+    whole = build(shared_spark.live(), days, str(tmp_path / "whole"))
+    for table in (*LAKE_TABLES, "manifest", "names"):
+        assert lake_rows(tmp_path / "days-lake", added["version"], table) == lake_rows(
+            tmp_path / "whole", whole.version, table), table
+
+    again = built_through(days, tmp_path / "days-lake", server)
+    assert not again["built"] and again["version"] == added["version"]
+
+
+def test_what_is_wrong_is_one_line(server, tmp_path, sample_root):
+    missing = client(sample_root, tmp_path / "lake", server, "--master", "local[1]")
+    assert missing.returncode == 2 and "give --master and --conf to" in missing.stderr
+    nowhere = client(tmp_path / "nowhere", tmp_path / "lake", server)
+    assert nowhere.returncode == 2 and "does not exist" in nowhere.stderr
+    assert "Traceback" not in nowhere.stderr and len(nowhere.stderr.splitlines()) == 1
+    gone = subprocess.run([*CLI, "lake", "build", str(sample_root), str(tmp_path / "lake"),
+                           "--server", str(tmp_path / "none.sock")], env=ENV,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert gone.returncode == 2 and "no lake server on" in gone.stderr
+    assert "sparkify lake serve" in gone.stderr and len(gone.stderr.splitlines()) == 1
+    second = subprocess.run([*CLI, "lake", "serve", str(server.socket)], env=ENV,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert second.returncode == 2 and "already runs on" in second.stderr
+    assert not (tmp_path / "lake").exists() or not any((tmp_path / "lake").iterdir())
+
+
+def _started_writing(lake: Path, process: psutil.Popen, seconds: float = 120) -> None:
+    """Wait until the build has a version folder (its steps under way)."""
+    deadline = time.monotonic() + seconds
+    while not list(lake.glob("versions/*")):
+        assert process.poll() is None, "the build ended before it was cut short"
+        assert time.monotonic() < deadline, "the build did not start"
+        time.sleep(0.05)
+
+
+def test_a_client_that_goes_away_stops_its_build(server, k10_root, sample_root, tmp_path):
+    """Its jobs are cancelled at once: it stops well before a whole build's time."""
+    started = time.monotonic()
+    built_through(k10_root, tmp_path / "whole", server)
+    whole = time.monotonic() - started
+    lake = tmp_path / "lake"
+    builder = psutil.Popen([*CLI, "lake", "build", str(k10_root), str(lake), "--server",
+                            str(server.socket), "--json"], env=ENV,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _started_writing(lake, builder)
+    builder.send_signal(signal.SIGKILL)
+    killed = time.monotonic()
+    server.wait_for(f"{lake}: the client went away; the build stopped")
+    stopped = time.monotonic() - killed
+    # 0.2 s here, 7 s without the cancelling (the build went on to its next stage), of 18 s
+    assert stopped < whole / 6, f"stopped {stopped:.1f} s after its client; a build: {whole:.1f}"
+    assert not (lake / "_current").exists()
+    after = built_through(sample_root, tmp_path / "next", server)  # the server goes on
+    assert after["built"] and after["tables"]["songplays"] == 6820
+
+
+def test_a_server_killed_midway_leaves_the_lake_as_it_was(k10_root, sample_root, tmp_path):
+    dying = Server(tmp_path)
+    lake = tmp_path / "lake"
+    builder = psutil.Popen([*CLI, "lake", "build", str(k10_root), str(lake), "--server",
+                            str(dying.socket), "--json"], env=ENV, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    _started_writing(lake, builder)
+    jvms = [p for p in dying.process.children(recursive=True) if p.name() == "java"]
+    dying.process.kill()
+    _, err = builder.communicate(timeout=60)
+    assert builder.returncode == 2 and "stopped during the build" in err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert not (lake / "_current").exists()
+    _, alive = psutil.wait_procs(jvms, timeout=30)
+    assert not alive, "the killed server's JVM outlived it"
+
+    again = Server(tmp_path)  # the socket it left is taken over
+    try:
+        assert built_through(sample_root, tmp_path / "next", again)["built"]
+    finally:
+        again.stop()
+    assert again.process.returncode == 0
+    assert not again.socket.exists() and not key_file(again.socket).exists()
