@@ -47,3 +47,28 @@ def test_jobs_started_one_by_one_give_their_results_in_that_order(spark):
         for n in (3, 1, 2):
             jobs.start(lambda n=n: spark.range(n).count())
         assert jobs.wait() == [3, 1, 2]
+
+
+def test_a_failed_job_stops_the_block_and_the_queued_ones_and_is_the_error_raised(spark):
+    """A write that fails (a full disk) cancels the steps under way at once, and what is
+    raised is its failure, not the cancellation of the step it stopped."""
+    started: list[str] = []
+
+    def failing() -> None:
+        while not _running_jobs(spark):  # the block's step is under way
+            time.sleep(0.05)
+        raise OSError("No space left on device")
+
+    watchdog = threading.Timer(60, spark.sparkContext.cancelAllJobs)  # never a hung test
+    watchdog.start()
+    try:
+        with pytest.raises(OSError, match="No space left"), running(spark) as jobs:
+            jobs.start(failing)
+            # the block's own step, days of reading unless cancelled
+            spark.range(0, 10**14, numPartitions=2).selectExpr("max(id)").collect()
+        assert watchdog.is_alive()  # stopped by the failure, not by the watchdog
+        jobs.start(lambda: started.append("late"))  # after the failure: never runs
+        assert started == []
+    finally:
+        watchdog.cancel()
+        spark.sparkContext.cancelAllJobs()
