@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,8 +45,8 @@ __all__ = ["ANON_VARIABLE", "DEFAULT_MAX_REJECT_SHARE", "VIEWS", "CheckReport", 
            "DagsterStorage", "DbStatus", "GenerateResult", "LoadOptions", "LoadResult",
            "OptionError", "PendingFile", "Recommendation", "Report", "Settings", "SparkifyError",
            "check", "dagster_init", "database", "db_start", "db_status", "db_stop", "db_url",
-           "generate", "grant_read", "init", "lake_build", "lake_publish", "load", "log_day",
-           "pending", "recommend", "report", "settings", "status"]
+           "generate", "grant_read", "init", "lake_build", "lake_publish", "lake_serve", "load",
+           "log_day", "pending", "recommend", "report", "settings", "status"]
 VIEWS = VIEW_FILES  # the analytics views and functions, as files of postgres/sql/views/
 
 P = ParamSpec("P")
@@ -350,9 +351,10 @@ def lake_build(root: str, lake: str, *, master: str | None = None,
 
 
 def lake_serve(socket: str, *, master: str | None = None, conf: Iterable[str] = (),
-               notify: Notify | None = None) -> None:
+               notify: Notify | None = None, stop: threading.Event | None = None) -> None:
     """Keep one Spark session (`master`, `conf` as for lake_build) building the lakes asked
-    of it on the Unix socket `socket` (lake_build's `server`), until SIGTERM or SIGINT."""
+    of it on the Unix socket `socket` (lake_build's `server`), until SIGTERM or SIGINT, or
+    `stop` is set; ready once the file `socket`.key exists."""
     from sparkify.spark import session
     from sparkify.spark.server import serve
 
@@ -364,7 +366,7 @@ def lake_serve(socket: str, *, master: str | None = None, conf: Iterable[str] = 
         return session.start(master, settings_given, app_name="sparkify lake serve",
                              input_bytes=session.QUICK_COMPILER_MAX_BYTES)
 
-    serve(socket, start_spark, say)
+    serve(socket, start_spark, say, stop)
 
 
 @_one_line

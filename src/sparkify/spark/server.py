@@ -51,21 +51,23 @@ class ClientGone(SparkifyError):
     """The client of a build went away (Ctrl-C, killed): the build stops."""
 
 
-def serve(socket: str, start_session: Callable[[], Any], say: Notify) -> None:
-    """Listen on `socket` until SIGTERM or SIGINT, building each request in one session
-    started by `start_session` once; the session is stopped, the socket removed at the end."""
+def serve(socket: str, start_session: Callable[[], Any], say: Notify,
+          stop: threading.Event | None = None) -> None:
+    """Listen on `socket` until SIGTERM or SIGINT (or `stop` is set), building each request in
+    one session started by `start_session` once; the session is stopped, the socket removed
+    at the end."""
     from sparkify.spark import session
 
     path = Path(socket).absolute()
     with _claimed(path):
         spark = start_session()
         try:
-            _serve(path, spark, say)
+            _serve(path, spark, say, stop or threading.Event())
         finally:
             session.stop(spark)
 
 
-def _serve(path: Path, spark: Any, say: Notify) -> None:
+def _serve(path: Path, spark: Any, say: Notify, stop: threading.Event) -> None:
     key = secrets.token_bytes(32)
     mask = os.umask(0o077)  # the socket and its key: the server's user only
     try:
@@ -79,6 +81,8 @@ def _serve(path: Path, spark: Any, say: Notify) -> None:
     one_at_a_time = threading.Lock()
     main = threading.current_thread() is threading.main_thread()  # where signals are handled
     previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
+    waking = threading.Thread(target=_wake_when_set, args=(stop, path, key), daemon=True)
+    waking.start()
     say(f"lake server ready on {path} (Ctrl-C stops it)")
     try:
         while True:
@@ -86,6 +90,9 @@ def _serve(path: Path, spark: Any, say: Notify) -> None:
                 connection = listener.accept()
             except (AuthenticationError, EOFError, OSError):
                 continue  # a client with the wrong key, or gone before it spoke
+            if stop.is_set():
+                connection.close()
+                break
             threading.Thread(target=_answer, args=(spark, connection, one_at_a_time, say),
                              name="sparkify-lake-request", daemon=True).start()
     except KeyboardInterrupt:
@@ -95,6 +102,13 @@ def _serve(path: Path, spark: Any, say: Notify) -> None:
             signal.signal(signal.SIGTERM, previous)
         key_file(path).unlink(missing_ok=True)
         listener.close()  # removes the socket
+
+
+def _wake_when_set(stop: threading.Event, path: Path, key: bytes) -> None:
+    """Once `stop` is set, a connection of its own wakes the server's accept() to see it."""
+    stop.wait()
+    with contextlib.suppress(OSError, EOFError, AuthenticationError):
+        Client(str(path), family="AF_UNIX", authkey=key).close()
 
 
 def _interrupt(signum: int, frame: Any) -> None:
