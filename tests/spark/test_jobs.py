@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sparkify.spark.jobs import running
+from sparkify.spark.jobs import Jobs, running
 
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
 
@@ -72,3 +72,39 @@ def test_a_failed_job_stops_the_block_and_the_queued_ones_and_is_the_error_raise
     finally:
         watchdog.cancel()
         spark.sparkContext.cancelAllJobs()
+
+
+def test_a_real_failure_of_the_block_is_raised_not_the_cancellations_it_caused(spark):
+    """The block's step fails for real while a write runs: the write is cancelled, and what
+    is raised is the step's failure, though the write's cancellation was recorded first."""
+
+    def endless() -> None:  # a write: cancelled when the step fails
+        spark.range(0, 10**14, numPartitions=2).selectExpr("max(id)").collect()
+
+    watchdog = threading.Timer(60, spark.sparkContext.cancelAllJobs)  # never a hung test
+    watchdog.start()
+    try:
+        with pytest.raises(OSError, match="the step's disk"), running(spark) as jobs:
+            jobs.start(endless)
+            while not _running_jobs(spark):
+                time.sleep(0.05)
+            jobs.stop()  # as a failure of the block does: the write is cancelled first
+            jobs.close()
+            raise OSError("the step's disk is full")
+        assert watchdog.is_alive()
+    finally:
+        watchdog.cancel()
+        spark.sparkContext.cancelAllJobs()
+
+
+def test_a_failure_cancels_the_jobs_still_queued(spark):
+    started: list[str] = []
+    jobs = Jobs(spark, at_once=1)
+    try:
+        jobs.start(lambda: (time.sleep(0.5), 1 / 0))
+        jobs.start(lambda: started.append("queued"))  # behind the first, on the one thread
+        with pytest.raises(ZeroDivisionError):
+            jobs.wait()
+    finally:
+        jobs.close()
+    assert started == []

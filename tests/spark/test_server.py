@@ -120,6 +120,24 @@ def test_what_is_wrong_is_one_line(server, tmp_path, sample_root):
     second = subprocess.run([*CLI, "lake", "serve", str(server.socket)], env=ENV,
                             capture_output=True, text=True, timeout=120, check=False)
     assert second.returncode == 2 and "already runs on" in second.stderr
+    # the socket and its key are the server's user's alone
+    assert server.socket.stat().st_mode & 0o077 == 0
+    assert key_file(server.socket).stat().st_mode & 0o777 == 0o600
+    # a key others could have written is refused before anything is read from its socket
+    fake = tmp_path / "fake.sock"
+    key_file(fake).write_bytes(b"k" * 32)
+    key_file(fake).chmod(0o644)
+    foreign = subprocess.run([*CLI, "lake", "build", str(sample_root), str(tmp_path / "lake"),
+                              "--server", str(fake)], env=ENV, capture_output=True, text=True,
+                             timeout=120, check=False)
+    assert foreign.returncode == 2 and "is not this user's alone" in foreign.stderr
+    # a path that is not a socket is never removed to make room for one
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    taken = subprocess.run([*CLI, "lake", "serve", str(notes)], env=ENV, capture_output=True,
+                           text=True, timeout=120, check=False)
+    assert taken.returncode == 2 and "is not a lake server's" in taken.stderr
+    assert notes.read_text() == "mine"
     assert not (tmp_path / "lake").exists() or not any((tmp_path / "lake").iterdir())
 
 
@@ -163,7 +181,7 @@ def test_a_server_killed_midway_leaves_the_lake_as_it_was(k10_root, sample_root,
     jvms = [p for p in dying.process.children(recursive=True) if p.name() == "java"]
     dying.process.kill()
     _, err = builder.communicate(timeout=60)
-    assert builder.returncode == 2 and "stopped during the build" in err
+    assert builder.returncode == 2 and "stopped before the build ended" in err
     assert "Traceback" not in err and len(err.splitlines()) == 1
     assert not (lake / "_current").exists()
     _, alive = psutil.wait_procs(jvms, timeout=30)
@@ -172,7 +190,9 @@ def test_a_server_killed_midway_leaves_the_lake_as_it_was(k10_root, sample_root,
     again = Server(tmp_path)  # the socket it left is taken over
     try:
         assert built_through(sample_root, tmp_path / "next", again)["built"]
+        again.process.send_signal(signal.SIGINT)  # Ctrl-C
+        again.process.wait(timeout=120)
     finally:
         again.stop()
-    assert again.process.returncode == 0
+    assert again.process.returncode == 0 and "lake server stopping" in again.text()
     assert not again.socket.exists() and not key_file(again.socket).exists()

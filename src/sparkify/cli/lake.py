@@ -78,14 +78,15 @@ def serve_command(socket: str, master: str | None, confs: tuple[str, ...]) -> No
     """Keep one Spark session running, building lakes on request on the Unix socket SOCKET.
 
     `sparkify lake build ROOT LAKE --server SOCKET` then builds on it: the same build, one at
-    a time, without starting a JVM each time (a new day on K=100 in half the time). Runs
+    a time, without starting a JVM each time (a new day on K=100: 11 s, not 18 s). Runs
     until Ctrl-C or SIGTERM; a build whose client goes away (Ctrl-C) stops, leaving its lake
-    as it was.
+    as it was. SOCKET belongs in a folder of your own: a client refuses a key or a server
+    that is not its user's.
 
     \b
     Example:
-      sparkify lake serve /tmp/lake.sock --master local[2] &
-      sparkify lake build ../shared/data/sparkify-sample lake/ --server /tmp/lake.sock
+      sparkify lake serve ~/lake.sock --master local[2] &
+      sparkify lake build ../shared/data/sparkify-sample lake/ --server ~/lake.sock
     """
     api.lake_serve(socket, master=master, conf=confs,
                    notify=lambda message: click.echo(message, err=True))

@@ -148,8 +148,8 @@ def _build(spark: Any, files: list[SourceFile], layout: lake_mod.Lake, root: Roo
         writes.start(functools.partial(write, "rejects", _rejects(spark, files)))
         notify(f"writing {len(LAKE_PARTITIONS)} tables")
         writes.wait()
-        layout.make_current(version)
         _totals(spark, result, None if previous is None else changed)  # manifest still kept
+        layout.make_current(version)  # the last step: after it, nothing fails the build
     for frame in views:
         frame.unpersist()
     result.version, result.built = version, True

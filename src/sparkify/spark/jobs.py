@@ -30,11 +30,12 @@ class Jobs:
         self._pool = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="sparkify-job")
         self._futures: list[Future[Any]] = []
         self._failures: list[BaseException] = []
+        self._stopped = False
         self._lock = threading.Lock()
 
     def start(self, item: Callable[[], Any]) -> None:
         with self._lock:
-            if self._failures:
+            if self._failures or self._stopped:
                 return  # the work has failed: nothing more starts
             future = self._pool.submit(item)
             self._futures.append(future)
@@ -47,11 +48,16 @@ class Jobs:
         with self._lock:
             first = not self._failures
             self._failures.append(error)
-            if first:
-                for other in self._futures:
-                    other.cancel()  # those queued: never started
         if first:
-            self._spark.sparkContext.cancelAllJobs()
+            self.stop()
+
+    def stop(self) -> None:
+        """No job starts from now on, and those under way are cancelled."""
+        with self._lock:
+            self._stopped = True
+            for future in self._futures:
+                future.cancel()  # those queued: never started
+        self._spark.sparkContext.cancelAllJobs()
 
     def wait(self) -> list[Any]:
         """The results, in the order started; or, once all have stopped, the failure that
@@ -84,14 +90,13 @@ def running(spark: Any) -> Iterator[Jobs]:
     try:
         yield jobs
     except BaseException as failure:
-        spark.sparkContext.cancelAllJobs()
+        jobs.stop()
         jobs.close()
         cause = jobs.cause(failure) if isinstance(failure, Exception) else failure
         if cause is not failure:
             raise cause from failure
         raise
-    finally:
-        jobs.close()
+    jobs.close()
 
 
 def side_by_side(spark: Any, work: list[Callable[[], T]]) -> list[T]:

@@ -21,13 +21,18 @@ import fcntl
 import os
 import secrets
 import signal
+import stat
+import struct
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
+from socket import SO_PEERCRED, SOL_SOCKET
+from socket import socket as Socket
 from typing import Any
 
 from sparkify.errors import SparkifyError
@@ -62,46 +67,154 @@ def serve(socket: str, start_session: Callable[[], Any], say: Notify,
     with _claimed(path):
         spark = start_session()
         try:
-            _serve(path, spark, say, stop or threading.Event())
+            _Server(path, spark, say, stop or threading.Event()).run()
         finally:
             session.stop(spark)
 
 
-def _serve(path: Path, spark: Any, say: Notify, stop: threading.Event) -> None:
-    key = secrets.token_bytes(32)
-    mask = os.umask(0o077)  # the socket and its key: the server's user only
+class _Server:
+    def __init__(self, path: Path, spark: Any, say: Notify, stop: threading.Event) -> None:
+        self.path, self.spark, self.say, self.stop = path, spark, say, stop
+        self.one_at_a_time = threading.Lock()
+        self.stopping = threading.Event()  # set once the server ends: a build under way stops
+
+    def run(self) -> None:
+        main = threading.current_thread() is threading.main_thread()  # where signals go
+        previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
+        try:
+            key = secrets.token_bytes(32)
+            listener = _listen(self.path, key)
+            try:
+                threading.Thread(target=_wake_when_set, args=(self.stop, self.path, key),
+                                 daemon=True).start()
+                self.say(f"lake server ready on {self.path} (Ctrl-C stops it)")
+                self._accept(listener)
+            except KeyboardInterrupt:
+                self.say("lake server stopping")
+            finally:
+                key_file(self.path).unlink(missing_ok=True)  # no new client from here on
+                self._end_the_build()
+                listener.close()  # removes the socket
+        finally:
+            if main:
+                signal.signal(signal.SIGTERM, previous)
+
+    def _accept(self, listener: Listener) -> None:
+        while not self.stop.is_set():
+            try:
+                connection = listener.accept()
+            except (AuthenticationError, EOFError):
+                continue  # a client with the wrong key, or gone before it spoke
+            except OSError:
+                time.sleep(0.1)  # out of file descriptors, say: not a busy loop
+                continue
+            if self.stop.is_set():
+                connection.close()
+                break
+            threading.Thread(target=self._answer, args=(connection,), daemon=True,
+                             name="sparkify-lake-request").start()
+
+    def _end_the_build(self) -> None:
+        """Cancel the build under way, if any, and wait for it to end (its client told)."""
+        self.stopping.set()
+        deadline = time.monotonic() + 120
+        while not self.one_at_a_time.acquire(timeout=WATCH_SECONDS):
+            with contextlib.suppress(Exception):
+                self.spark.sparkContext.cancelAllJobs()
+            if time.monotonic() > deadline:
+                return
+
+    def _answer(self, connection: Connection) -> None:
+        """One request: build, telling the client each stage, then the result or the error."""
+        with connection:
+            try:
+                request = connection.recv()
+                root, lake = str(request["root"]), str(request["lake"])
+            except Exception:  # noqa: BLE001 - gone, or not a request: nothing to answer
+                return
+            gone = threading.Event()
+
+            def tell(message: str) -> None:
+                if gone.is_set():
+                    raise ClientGone("the client went away")
+                try:
+                    connection.send(("stage", message))
+                except OSError as exc:
+                    gone.set()
+                    raise ClientGone("the client went away") from exc
+
+            try:
+                if not self.one_at_a_time.acquire(blocking=False):
+                    tell("waiting for the build under way")
+                    self.one_at_a_time.acquire()
+            except ClientGone:
+                return
+            try:
+                answer = self._build(root, lake, tell, connection, gone)
+            finally:
+                with contextlib.suppress(Exception):  # what a failed build left cached
+                    self.spark.catalog.clearCache()
+                self.one_at_a_time.release()
+            if not gone.is_set():
+                with contextlib.suppress(OSError):
+                    connection.send(answer)
+            kind, value = answer
+            with contextlib.suppress(Exception):  # the log is the server's: never the client's
+                self.say(f"{lake}: " + (
+                    "the client went away; the build stopped" if gone.is_set() else value
+                    if kind == "error" else f"version {value.version}, {value.seconds:.1f} s"
+                    if value.built else "up to date"))
+            if kind == "error" and not _alive(self.spark):
+                with contextlib.suppress(Exception):
+                    self.say("Spark has stopped: the lake server ends")
+                self.stop.set()
+
+    def _build(self, root: str, lake: str, tell: Notify, connection: Connection,
+               gone: threading.Event) -> tuple[str, Any]:
+        if self.stopping.is_set():
+            return ("error", f"the lake server on {self.path} is stopping")
+        try:
+            with _watching(self.spark, connection, gone):
+                return ("result", _build(self.spark.newSession(), root, lake, tell))
+        except SparkifyError as exc:
+            if self.stopping.is_set():
+                return ("error", (f"the lake server on {self.path} stopped during the build; "
+                                  f"the lake {lake} is as it was"))
+            return ("error", str(exc))
+        except Exception as exc:  # noqa: BLE001 - a fault of ours: its trace in the log only
+            traceback.print_exc(file=sys.stderr)
+            return ("error", f"the lake server failed: {type(exc).__name__}: {exc}")
+
+
+def _alive(spark: Any) -> bool:
+    try:
+        return not spark.sparkContext._jsc.sc().isStopped()
+    except Exception:  # noqa: BLE001 - its JVM gone
+        return False
+
+
+def _listen(path: Path, key: bytes) -> Listener:
+    """The socket, then its key (whole, at once: a client never reads half of it), both for
+    the server's user alone."""
+    mask = os.umask(0o077)
     try:
         listener = Listener(str(path), family="AF_UNIX", authkey=key)
-        with open(key_file(path), "xb") as handle:
-            handle.write(key)
     except OSError as exc:
         raise SparkifyError(f"cannot listen on {path}: {exc.strerror or exc}") from exc
     finally:
         os.umask(mask)
-    one_at_a_time = threading.Lock()
-    main = threading.current_thread() is threading.main_thread()  # where signals are handled
-    previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
-    waking = threading.Thread(target=_wake_when_set, args=(stop, path, key), daemon=True)
-    waking.start()
-    say(f"lake server ready on {path} (Ctrl-C stops it)")
+    pending = key_file(path).with_name(f"{key_file(path).name}.{os.getpid()}.tmp")
     try:
-        while True:
-            try:
-                connection = listener.accept()
-            except (AuthenticationError, EOFError, OSError):
-                continue  # a client with the wrong key, or gone before it spoke
-            if stop.is_set():
-                connection.close()
-                break
-            threading.Thread(target=_answer, args=(spark, connection, one_at_a_time, say),
-                             name="sparkify-lake-request", daemon=True).start()
-    except KeyboardInterrupt:
-        say("lake server stopping")
-    finally:
-        if main:
-            signal.signal(signal.SIGTERM, previous)
-        key_file(path).unlink(missing_ok=True)
-        listener.close()  # removes the socket
+        descriptor = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                             0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(key)
+        os.replace(pending, key_file(path))
+    except OSError as exc:
+        listener.close()
+        pending.unlink(missing_ok=True)
+        raise SparkifyError(f"cannot write {key_file(path)}: {exc.strerror or exc}") from exc
+    return listener
 
 
 def _wake_when_set(stop: threading.Event, path: Path, key: bytes) -> None:
@@ -118,12 +231,18 @@ def _interrupt(signum: int, frame: Any) -> None:
 @contextlib.contextmanager
 def _claimed(path: Path) -> Iterator[None]:
     """`path` for this server alone while the block runs: a lock the kernel releases when the
-    process ends, however it ends; what a server killed left there is removed."""
+    process ends, however it ends; the socket and key a server killed left there are removed
+    (nothing else: a path that is not a socket is refused)."""
+    for found, kind in ((path, stat.S_ISSOCK), (key_file(path), stat.S_ISREG)):
+        with contextlib.suppress(FileNotFoundError):
+            if not kind(os.lstat(found).st_mode):
+                raise SparkifyError(f"{found} exists and is not a lake server's: give "
+                                    "another path")
     try:
-        handle = open(lock_file(path), "a+b")  # noqa: SIM115 - held for the whole block
+        descriptor = os.open(lock_file(path), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     except OSError as exc:
         raise SparkifyError(f"cannot listen on {path}: {exc.strerror or exc}") from exc
-    with handle:
+    with os.fdopen(descriptor, "rb") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -131,52 +250,6 @@ def _claimed(path: Path) -> Iterator[None]:
         key_file(path).unlink(missing_ok=True)
         path.unlink(missing_ok=True)
         yield
-
-
-def _answer(spark: Any, connection: Connection, one_at_a_time: threading.Lock,
-            say: Notify) -> None:
-    """One request: build, telling the client each stage, then the result or the error."""
-    with connection:
-        try:
-            request = connection.recv()
-            root, lake = request["root"], request["lake"]
-        except (EOFError, OSError, KeyError, TypeError):
-            return
-        gone = threading.Event()
-
-        def tell(message: str) -> None:
-            if gone.is_set():
-                raise ClientGone("the client went away")
-            try:
-                connection.send(("stage", message))
-            except OSError as exc:
-                gone.set()
-                raise ClientGone("the client went away") from exc
-
-        try:
-            if not one_at_a_time.acquire(blocking=False):
-                tell("waiting for the build under way")
-                one_at_a_time.acquire()
-        except ClientGone:
-            return
-        try:
-            with _watching(spark, connection, gone):
-                answer = ("result", _build(spark.newSession(), root, lake, tell))
-        except SparkifyError as exc:
-            answer = ("error", str(exc))
-        except Exception as exc:  # noqa: BLE001 - a fault of ours: its trace in the log only
-            traceback.print_exc(file=sys.stderr)
-            answer = ("error", f"the lake server failed: {type(exc).__name__}: {exc}")
-        finally:
-            one_at_a_time.release()
-        if gone.is_set():
-            say(f"{lake}: the client went away; the build stopped")
-            return
-        kind, value = answer
-        say(f"{lake}: " + (value if kind == "error" else f"version {value.version}, "
-                           f"{value.seconds:.1f} s" if value.built else "up to date"))
-        with contextlib.suppress(OSError):
-            connection.send(answer)
 
 
 def _build(spark: Any, root: str, lake: str, tell: Notify) -> Any:
@@ -216,17 +289,45 @@ def _watching(spark: Any, connection: Connection, gone: threading.Event) -> Iter
 
 @contextlib.contextmanager
 def _connect(socket: Path) -> Iterator[Connection]:
+    """A connection to the server on `socket`, once sure it is this user's: its key readable
+    by this user alone, the process at the other end this user's (a key or a socket someone
+    else put there is refused: what the server sends is unpickled)."""
+    key = _own_key(socket)
     try:
-        key = key_file(socket).read_bytes()
         connection = Client(str(socket), family="AF_UNIX", authkey=key)
     except (FileNotFoundError, ConnectionRefusedError) as exc:
         raise SparkifyError(f"no lake server on {socket}: start one with "
                             f"`sparkify lake serve {socket}`") from exc
-    except (AuthenticationError, PermissionError, EOFError, OSError) as exc:
+    except (AuthenticationError, EOFError, OSError) as exc:
         raise SparkifyError(f"the lake server on {socket} did not let this client in: "
                             f"{exc}") from exc
     with connection:
+        if _peer_user(connection) != os.geteuid():
+            raise SparkifyError(f"the lake server on {socket} runs as another user: refused")
         yield connection
+
+
+def _own_key(socket: Path) -> bytes:
+    try:
+        descriptor = os.open(key_file(socket), os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError as exc:
+        raise SparkifyError(f"no lake server on {socket}: start one with "
+                            f"`sparkify lake serve {socket}`") from exc
+    except OSError as exc:
+        raise SparkifyError(f"cannot read {key_file(socket)}: {exc.strerror or exc}") from exc
+    with os.fdopen(descriptor, "rb") as handle:
+        facts = os.fstat(handle.fileno())
+        if facts.st_uid != os.geteuid() or facts.st_mode & 0o077:
+            raise SparkifyError(f"{key_file(socket)} is not this user's alone: not a lake "
+                                "server of ours")
+        return handle.read()
+
+
+def _peer_user(connection: Connection) -> int:
+    """The user id of the process at the other end of a Unix socket (SO_PEERCRED)."""
+    with Socket(fileno=os.dup(connection.fileno())) as peer:
+        credentials = peer.getsockopt(SOL_SOCKET, SO_PEERCRED, struct.calcsize("3i"))
+    return int(struct.unpack("3i", credentials)[1])
 
 
 def build_on(socket: str, root: str, lake: str, notify: Notify) -> Any:
@@ -239,8 +340,12 @@ def build_on(socket: str, root: str, lake: str, notify: Notify) -> Any:
             try:
                 kind, value = connection.recv()
             except (EOFError, OSError) as exc:
-                raise SparkifyError(f"the lake server on {path} stopped during the build; "
-                                    "a build cut short leaves the lake as it was") from exc
+                raise SparkifyError(f"the lake server on {path} stopped before the build "
+                                    "ended: run it again (a build cut short leaves the lake "
+                                    "as it was)") from exc
+            except Exception as exc:  # an answer this sparkify cannot read
+                raise SparkifyError(f"cannot read the answer of the lake server on {path} "
+                                    f"(another version of sparkify?): {exc}") from exc
             if kind == "stage":
                 notify(value)
             elif kind == "error":
