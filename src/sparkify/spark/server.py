@@ -43,13 +43,16 @@ WATCH_SECONDS = 0.2  # how often a build checks that its client is still there
 
 
 def key_file(socket: str | Path) -> Path:
-    path = Path(socket)
-    return path.with_name(path.name + ".key")
+    return _beside(socket, ".key")
 
 
 def lock_file(socket: str | Path) -> Path:
+    return _beside(socket, ".lock")
+
+
+def _beside(socket: str | Path, suffix: str) -> Path:
     path = Path(socket)
-    return path.with_name(path.name + ".lock")
+    return path.with_name(path.name + suffix)
 
 
 class ClientGone(SparkifyError):
@@ -158,13 +161,9 @@ class _Server:
             if not gone.is_set():
                 with contextlib.suppress(OSError):
                     connection.send(answer)
-            kind, value = answer
             with contextlib.suppress(Exception):  # the log is the server's: never the client's
-                self.say(f"{lake}: " + (
-                    "the client went away; the build stopped" if gone.is_set() else value
-                    if kind == "error" else f"version {value.version}, {value.seconds:.1f} s"
-                    if value.built else "up to date"))
-            if kind == "error" and not _alive(self.spark):
+                self.say(f"{lake}: {_outcome(answer, gone.is_set())}")
+            if answer[0] == "error" and not _alive(self.spark):
                 with contextlib.suppress(Exception):
                     self.say("Spark has stopped: the lake server ends")
                 self.stop.set()
@@ -173,9 +172,12 @@ class _Server:
                gone: threading.Event) -> tuple[str, Any]:
         if self.stopping.is_set():
             return ("error", f"the lake server on {self.path} is stopping")
+        from sparkify.spark.build import build
+        from sparkify.spark.failure import one_line
+
         try:
-            with _watching(self.spark, connection, gone):
-                return ("result", _build(self.spark.newSession(), root, lake, tell))
+            with _watching(self.spark, connection, gone), one_line(lake):
+                return ("result", build(self.spark.newSession(), root, lake, tell))
         except SparkifyError as exc:
             if self.stopping.is_set():
                 return ("error", (f"the lake server on {self.path} stopped during the build; "
@@ -184,6 +186,16 @@ class _Server:
         except Exception as exc:  # noqa: BLE001 - a fault of ours: its trace in the log only
             traceback.print_exc(file=sys.stderr)
             return ("error", f"the lake server failed: {type(exc).__name__}: {exc}")
+
+
+def _outcome(answer: tuple[str, Any], client_gone: bool) -> str:
+    """A build's end, as the server's log says it."""
+    kind, value = answer
+    if client_gone:
+        return "the client went away; the build stopped"
+    if kind == "error":
+        return str(value)
+    return f"version {value.version}, {value.seconds:.1f} s" if value.built else "up to date"
 
 
 def _alive(spark: Any) -> bool:
@@ -252,14 +264,6 @@ def _claimed(path: Path) -> Iterator[None]:
         yield
 
 
-def _build(spark: Any, root: str, lake: str, tell: Notify) -> Any:
-    from sparkify.spark.build import build
-    from sparkify.spark.failure import one_line
-
-    with one_line(lake):
-        return build(spark, root, lake, tell)
-
-
 @contextlib.contextmanager
 def _watching(spark: Any, connection: Connection, gone: threading.Event) -> Iterator[None]:
     """While the block runs: once the client has gone (its end of the socket closed), every
@@ -295,9 +299,8 @@ def _connect(socket: Path) -> Iterator[Connection]:
     key = _own_key(socket)
     try:
         connection = Client(str(socket), family="AF_UNIX", authkey=key)
-    except (FileNotFoundError, ConnectionRefusedError) as exc:
-        raise SparkifyError(f"no lake server on {socket}: start one with "
-                            f"`sparkify lake serve {socket}`") from exc
+    except (FileNotFoundError, ConnectionRefusedError) as exc:  # its key left by a killed one
+        raise _no_server(socket) from exc
     except (AuthenticationError, EOFError, OSError) as exc:
         raise SparkifyError(f"the lake server on {socket} did not let this client in: "
                             f"{exc}") from exc
@@ -311,8 +314,7 @@ def _own_key(socket: Path) -> bytes:
     try:
         descriptor = os.open(key_file(socket), os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError as exc:
-        raise SparkifyError(f"no lake server on {socket}: start one with "
-                            f"`sparkify lake serve {socket}`") from exc
+        raise _no_server(socket) from exc
     except OSError as exc:
         raise SparkifyError(f"cannot read {key_file(socket)}: {exc.strerror or exc}") from exc
     with os.fdopen(descriptor, "rb") as handle:
@@ -321,6 +323,11 @@ def _own_key(socket: Path) -> bytes:
             raise SparkifyError(f"{key_file(socket)} is not this user's alone: not a lake "
                                 "server of ours")
         return handle.read()
+
+
+def _no_server(socket: Path) -> SparkifyError:
+    return SparkifyError(f"no lake server on {socket}: start one with "
+                         f"`sparkify lake serve {socket}`")
 
 
 def _peer_user(connection: Connection) -> int:
