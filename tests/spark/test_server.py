@@ -1,7 +1,8 @@
 """`sparkify lake serve` and `lake build --server` (spark/server.py): a real server process and
 real clients. Builds through it equal builds in process, a new day too; a client that goes away
 stops its build and the server goes on; a server killed midway leaves the lake as it was, its
-client says so in one line, and a new server takes the socket over."""
+client says so in one line, and a new server takes the socket over; a connection that says
+nothing is dropped and holds no one up."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,16 +20,17 @@ import psutil
 import pytest
 
 from sparkify.spark.build import build
-from sparkify.spark.server import key_file
+from sparkify.spark.server import HANDSHAKE_SECONDS, key_file
 from tests.support.engines import FAST_START_ARGS
 from tests.support.faults import CLI
-from tests.support.helpers import event, write_log
+from tests.support.helpers import copy_sample, event, write_log
 from tests.support.lakes import LAKE_TABLES, lake_rows
 
 # without Java every test here skips, saying so, or fails under CI (support/prerequisites.py)
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
 
-ENV = dict(os.environ, PYSPARK_PYTHON=sys.executable)
+# COLUMNS: a client's lines unwrapped (rich wraps them at 80 columns off a terminal)
+ENV = dict(os.environ, PYSPARK_PYTHON=sys.executable, COLUMNS="1000")
 LATE = 1541105830796 + 40 * 86400_000  # the adversarial root's last day, 11 December 2018
 
 
@@ -67,16 +70,38 @@ def server(tmp_path_factory):
     running.stop()
 
 
+@pytest.fixture(scope="module")
+def two_days(shared_spark, sample_root, tmp_path_factory):
+    """The sample's songs and first two days of logs, and their lake built in process:
+    (root, lake, result). Small: a few seconds' build through a server."""
+    base = tmp_path_factory.mktemp("two-days")
+    root, lake = base / "root", base / "lake"
+    copy_sample(sample_root, root, range(1, 3))
+    return root, lake, build(shared_spark.live(), root, str(lake))
+
+
+def started(root: Path, lake: Path, server: Server, *extra: str) -> psutil.Popen:
+    """`lake build ROOT LAKE --server` under way, its output piped."""
+    return psutil.Popen([*CLI, "lake", "build", str(root), str(lake), "--server",
+                         str(server.socket), *extra], env=ENV, stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True)
+
+
 def client(root: Path, lake: Path, server: Server, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, "lake", "build", str(root), str(lake), "--server",
-                           str(server.socket), "--json", *extra], env=ENV, capture_output=True,
-                          text=True, timeout=600, check=False)
+    process = started(root, lake, server, "--json", *extra)
+    out, err = process.communicate(timeout=600)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 def built_through(root: Path, lake: Path, server: Server) -> dict:
     done = client(root, lake, server)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def assert_same(lake: Path, version: str, reference: Path, ref_version: str) -> None:
+    for table in (*LAKE_TABLES, "manifest", "names"):
+        assert lake_rows(lake, version, table) == lake_rows(reference, ref_version, table), table
 
 
 def test_builds_through_the_server_equal_builds_in_process(server, adversarial_lake, shared_spark,
@@ -87,9 +112,7 @@ def test_builds_through_the_server_equal_builds_in_process(server, adversarial_l
     lake = tmp_path / "lake"
     first = built_through(root, lake, server)
     assert first["built"] and first["tables"] == ref.tables
-    for table in (*LAKE_TABLES, "manifest", "names"):
-        assert lake_rows(lake, first["version"], table) == lake_rows(
-            reference, ref.version, table), table
+    assert_same(lake, first["version"], reference, ref.version)
 
     days = tmp_path / "days"
     shutil.copytree(root, days)
@@ -98,9 +121,7 @@ def test_builds_through_the_server_equal_builds_in_process(server, adversarial_l
     added = built_through(days, tmp_path / "days-lake", server)
     assert added["files"]["loaded"] == 1 and added["partitions"]["songs"]["written"] == 0
     whole = build(shared_spark.live(), days, str(tmp_path / "whole"))
-    for table in (*LAKE_TABLES, "manifest", "names"):
-        assert lake_rows(tmp_path / "days-lake", added["version"], table) == lake_rows(
-            tmp_path / "whole", whole.version, table), table
+    assert_same(tmp_path / "days-lake", added["version"], tmp_path / "whole", whole.version)
 
     again = built_through(days, tmp_path / "days-lake", server)
     assert not again["built"] and again["version"] == added["version"]
@@ -196,3 +217,29 @@ def test_a_server_killed_midway_leaves_the_lake_as_it_was(k10_root, sample_root,
         again.stop()
     assert again.process.returncode == 0 and "lake server stopping" in again.text()
     assert not again.socket.exists() and not key_file(again.socket).exists()
+
+
+def test_a_silent_connection_holds_no_one_up(server, two_days, tmp_path):
+    """A process that connects and says nothing (no key, no request) is dropped after
+    HANDSHAKE_SECONDS; another client is served meanwhile. (Before, the server's accept() sent
+    it the key's challenge and waited for its answer for ever, serving no one.)"""
+    root, reference, ref = two_days
+    with socket.socket(socket.AF_UNIX) as silent:
+        silent.connect(str(server.socket))
+        opened = time.monotonic()
+        builder = started(root, tmp_path / "lake", server, "--json")
+        try:
+            silent.settimeout(HANDSHAKE_SECONDS + 10)
+            while silent.recv(1024):  # the key's challenge, then the end
+                pass
+            dropped = time.monotonic() - opened
+            out, err = builder.communicate(timeout=300)
+        finally:
+            if builder.poll() is None:
+                builder.kill()
+    assert HANDSHAKE_SECONDS - 1 < dropped < HANDSHAKE_SECONDS + 10, dropped
+    assert builder.returncode == 0, err
+    result = json.loads(out)
+    assert result["built"]
+    assert_same(tmp_path / "lake", result["version"], reference, ref.version)
+

@@ -11,7 +11,9 @@ session of its own (spark.newSession(): its own views and settings, the same Spa
 Client and server talk over a Unix socket by multiprocessing.connection (the standard
 library's framed messages, the peer authenticated by a key). The key is in SOCKET.key, which
 only the server's user can read; it is written once the session is up and the socket listens,
-and removed when the server stops, so it also says that a server is ready.
+and removed when the server stops, so it also says that a server is ready. The key exchange
+runs in each connection's own thread, under a deadline (HANDSHAKE_SECONDS): a connection that
+says nothing holds neither the accept loop nor anything else for long.
 """
 
 from __future__ import annotations
@@ -29,9 +31,15 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from multiprocessing import AuthenticationError
-from multiprocessing.connection import Client, Connection, Listener
+from multiprocessing.connection import (
+    Client,
+    Connection,
+    Listener,
+    answer_challenge,
+    deliver_challenge,
+)
 from pathlib import Path
-from socket import SO_PEERCRED, SOL_SOCKET
+from socket import AF_UNIX, SO_PEERCRED, SO_RCVTIMEO, SOL_SOCKET
 from socket import socket as Socket
 from typing import Any
 
@@ -40,6 +48,10 @@ from sparkify.sources.files import is_url
 
 Notify = Callable[[str], None]
 WATCH_SECONDS = 0.2  # how often a build checks that its client is still there
+# A client answers the key's challenge and sends its request in milliseconds (it read the key
+# before connecting); a connection silent for this long is not one (a stray or stuck process)
+# and is dropped. Seconds, not less: a machine busy with a build can hold a client up a while.
+HANDSHAKE_SECONDS = 5.0
 
 
 def key_file(socket: str | Path) -> Path:
@@ -78,6 +90,7 @@ def serve(socket: str, start_session: Callable[[], Any], say: Notify,
 class _Server:
     def __init__(self, path: Path, spark: Any, say: Notify, stop: threading.Event) -> None:
         self.path, self.spark, self.say, self.stop = path, spark, say, stop
+        self.key = secrets.token_bytes(32)
         self.one_at_a_time = threading.Lock()
         self.stopping = threading.Event()  # set once the server ends: a build under way stops
 
@@ -85,10 +98,9 @@ class _Server:
         main = threading.current_thread() is threading.main_thread()  # where signals go
         previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
         try:
-            key = secrets.token_bytes(32)
-            listener = _listen(self.path, key)
+            listener = _listen(self.path, self.key)
             try:
-                threading.Thread(target=_wake_when_set, args=(self.stop, self.path, key),
+                threading.Thread(target=_wake_when_set, args=(self.stop, self.path),
                                  daemon=True).start()
                 self.say(f"lake server ready on {self.path} (Ctrl-C stops it)")
                 self._accept(listener)
@@ -103,11 +115,12 @@ class _Server:
                 signal.signal(signal.SIGTERM, previous)
 
     def _accept(self, listener: Listener) -> None:
+        """Take each connection and hand it to a thread at once: the listener has no key, so
+        accept() waits for no peer (its key's challenge, which a silent peer would hold up for
+        ever, is the thread's: _answer)."""
         while not self.stop.is_set():
             try:
                 connection = listener.accept()
-            except (AuthenticationError, EOFError):
-                continue  # a client with the wrong key, or gone before it spoke
             except OSError:
                 time.sleep(0.1)  # out of file descriptors, say: not a busy loop
                 continue
@@ -128,12 +141,17 @@ class _Server:
                 return
 
     def _answer(self, connection: Connection) -> None:
-        """One request: build, telling the client each stage, then the result or the error."""
+        """One request: the key checked both ways (as Listener.accept would), then the build,
+        telling the client each stage, then the result or the error."""
         with connection:
             try:
+                _receive_within(connection, HANDSHAKE_SECONDS)
+                deliver_challenge(connection, self.key)
+                answer_challenge(connection, self.key)
                 request = connection.recv()
+                _receive_within(connection, 0)  # a build's client may be quiet for hours
                 root, lake = str(request["root"]), str(request["lake"])
-            except Exception:  # noqa: BLE001 - gone, or not a request: nothing to answer
+            except Exception:  # noqa: BLE001 - a wrong key, silent, gone, or not a request
                 return
             gone = threading.Event()
 
@@ -205,12 +223,22 @@ def _alive(spark: Any) -> bool:
         return False
 
 
+def _receive_within(connection: Connection, seconds: float) -> None:
+    """Each read of `connection` fails (BlockingIOError) after `seconds` without a byte; 0: it
+    waits for ever. (The socket's own option: Connection reads its descriptor with os.read,
+    which a Python-level socket timeout would not bound.)"""
+    whole = int(seconds)
+    with Socket(fileno=os.dup(connection.fileno())) as peer:
+        peer.setsockopt(SOL_SOCKET, SO_RCVTIMEO,
+                        struct.pack("@ll", whole, int((seconds - whole) * 1e6)))
+
+
 def _listen(path: Path, key: bytes) -> Listener:
     """The socket, then its key (whole, at once: a client never reads half of it), both for
-    the server's user alone."""
+    the server's user alone. The listener itself checks no key: _answer does, per connection."""
     mask = os.umask(0o077)
     try:
-        listener = Listener(str(path), family="AF_UNIX", authkey=key)
+        listener = Listener(str(path), family="AF_UNIX")
     except OSError as exc:
         raise SparkifyError(f"cannot listen on {path}: {exc.strerror or exc}") from exc
     finally:
@@ -229,11 +257,11 @@ def _listen(path: Path, key: bytes) -> Listener:
     return listener
 
 
-def _wake_when_set(stop: threading.Event, path: Path, key: bytes) -> None:
+def _wake_when_set(stop: threading.Event, path: Path) -> None:
     """Once `stop` is set, a connection of its own wakes the server's accept() to see it."""
     stop.wait()
-    with contextlib.suppress(OSError, EOFError, AuthenticationError):
-        Client(str(path), family="AF_UNIX", authkey=key).close()
+    with contextlib.suppress(OSError), Socket(AF_UNIX) as waker:
+        waker.connect(str(path))
 
 
 def _interrupt(signum: int, frame: Any) -> None:
