@@ -2,7 +2,7 @@
 real clients. Builds through it equal builds in process, a new day too; a client that goes away
 stops its build and the server goes on; a server killed midway leaves the lake as it was, its
 client says so in one line, and a new server takes the socket over; a connection that says
-nothing is dropped and holds no one up."""
+nothing is dropped and holds no one up; two clients at once are built one after the other."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import psutil
 import pytest
 
 from sparkify.spark.build import build
+from sparkify.spark.lake import Lake
 from sparkify.spark.server import HANDSHAKE_SECONDS, key_file
 from tests.support.engines import FAST_START_ARGS
 from tests.support.faults import CLI
@@ -242,4 +243,40 @@ def test_a_silent_connection_holds_no_one_up(server, two_days, tmp_path):
     result = json.loads(out)
     assert result["built"]
     assert_same(tmp_path / "lake", result["version"], reference, ref.version)
+
+
+def _mtimes(lake: Path) -> list[int]:
+    return [path.lstat().st_mtime_ns for path in lake.rglob("*")]
+
+
+def test_two_clients_at_once_are_built_one_after_the_other(server, two_days, tmp_path):
+    root, reference, ref = two_days
+    lakes = [tmp_path / "a", tmp_path / "b"]
+    clients = [started(root, lake, server, "--json") for lake in lakes]
+    for lake, process in zip(lakes, clients, strict=True):
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        result = json.loads(out)
+        assert result["built"]
+        assert_same(lake, result["version"], reference, ref.version)
+    # one at a time: the lake built second has no file older than the last change to the first
+    # (its lock file is made as its build starts, its _current as the first's build ends)
+    first, second = sorted(lakes, key=lambda lake: (lake / "_current").stat().st_mtime_ns)
+    assert max(_mtimes(first)) <= min(_mtimes(second))
+
+
+def test_two_clients_of_one_lake_at_once(server, two_days, tmp_path):
+    """The second waits its turn (the server's, not the lake lock's `another build is
+    writing`), then finds the lake up to date: one line, exit 0, as if it had come later."""
+    root, lake = two_days[0], tmp_path / "lake"
+    clients = [started(root, lake, server) for _ in range(2)]
+    outs = [process.communicate(timeout=300) for process in clients]
+    assert [process.returncode for process in clients] == [0, 0], outs
+    assert [err for _, err in outs] == ["", ""]
+    version, files = Lake(lake).current(), len(list(root.rglob("*.json")))
+    built, up_to_date = sorted((out for out, _ in outs), key=lambda out: "up to date" in out)
+    assert f"lake {lake}: version {version}" in built.splitlines()
+    assert up_to_date.splitlines() == [
+        f"lake {lake} is up to date (version {version}): {files} files unchanged"]
+    server.wait_for(f"{lake}: up to date")
 
