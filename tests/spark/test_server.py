@@ -2,7 +2,8 @@
 real clients. Builds through it equal builds in process, a new day too; a client that goes away
 stops its build and the server goes on; a server killed midway leaves the lake as it was, its
 client says so in one line, and a new server takes the socket over; a connection that says
-nothing is dropped and holds no one up; two clients at once are built one after the other."""
+nothing is dropped and holds no one up; two clients at once are built one after the other; a
+build that fails in Spark is one line to its client, and the server goes on."""
 
 from __future__ import annotations
 
@@ -280,3 +281,28 @@ def test_two_clients_of_one_lake_at_once(server, two_days, tmp_path):
         f"lake {lake} is up to date (version {version}): {files} files unchanged"]
     server.wait_for(f"{lake}: up to date")
 
+
+def test_a_spark_failure_is_one_line_and_the_server_goes_on(server, sample_root, tmp_path):
+    """A file of the lake's current version damaged (its bytes no longer match their checksum):
+    the next day's build reads it and fails in Spark. Its client says so in one line; the lake
+    stays as it was; the server goes on, and builds the day once the file is mended."""
+    root, lake = tmp_path / "root", tmp_path / "lake"
+    copy_sample(sample_root, root, range(1, 2))
+    first = built_through(root, lake, server)
+    copy_sample(sample_root, root, range(2, 3))  # a new day: built on the current songs
+    damaged = next(Lake(lake).table_path(first["version"], "songs").rglob("*.parquet"))
+    whole = damaged.read_bytes()
+    damaged.write_bytes(whole[:-16] + bytes(16))
+    logged = len(server.text())
+    failed = client(root, lake, server)
+    assert failed.returncode == 2 and not failed.stdout, failed.stderr
+    assert failed.stderr.startswith("sparkify: error: the Spark build failed: "), failed.stderr
+    assert damaged.name in failed.stderr and f"the lake {lake} is as it was" in failed.stderr
+    assert len(failed.stderr.splitlines()) == 1
+    assert Lake(lake).current() == first["version"]
+    server.wait_for(f"{lake}: the Spark build failed: ")
+    assert server.process.poll() is None and "Traceback" not in server.text()[logged:]
+
+    damaged.write_bytes(whole)
+    after = built_through(root, lake, server)
+    assert after["built"] and after["files"]["loaded"] == 1
