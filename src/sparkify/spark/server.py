@@ -52,6 +52,9 @@ WATCH_SECONDS = 0.2  # how often a build checks that its client is still there
 # before connecting); a connection silent for this long is not one (a stray or stuck process)
 # and is dropped. Seconds, not less: a machine busy with a build can hold a client up a while.
 HANDSHAKE_SECONDS = 5.0
+# A server stopping cancels the build under way and waits this long for it to end (its client
+# told) before it goes on stopping: cancelled jobs end in seconds, a stuck write need not.
+STOP_WAIT_SECONDS = 120
 
 
 def key_file(socket: str | Path) -> Path:
@@ -133,7 +136,7 @@ class _Server:
     def _end_the_build(self) -> None:
         """Cancel the build under way, if any, and wait for it to end (its client told)."""
         self.stopping.set()
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + STOP_WAIT_SECONDS
         while not self.one_at_a_time.acquire(timeout=WATCH_SECONDS):
             with contextlib.suppress(Exception):
                 self.spark.sparkContext.cancelAllJobs()
