@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -208,3 +209,22 @@ def test_the_driver_jvm_compiles_and_collects_for_the_size_of_the_input(size, gi
                           check=False, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert tuple(done.stdout.split()) == expected
+
+
+def test_the_class_archive_is_named_for_the_jvm_spark_starts(tmp_path, monkeypatch):
+    """Spark starts JAVA_HOME's java when it is set, else the one on PATH: the archive is named
+    for that JVM, since an archive another JVM wrote is not mapped (the session starts as slowly
+    as with none). Before, JAVA_HOME was read only when no java was on PATH."""
+    from sparkify.spark import session
+
+    monkeypatch.setenv(session.CLASS_ARCHIVE_VARIABLE, str(tmp_path / "archives"))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    on_path = session._class_archive()[0]
+    real_home = Path(os.path.realpath(shutil.which("java"))).parent.parent
+    monkeypatch.setenv("JAVA_HOME", str(real_home))
+    assert session._class_archive()[0] == on_path
+    other = tmp_path / "another-jdk"
+    (other / "bin").mkdir(parents=True)
+    (other / "bin" / "java").write_text("")  # never started here
+    monkeypatch.setenv("JAVA_HOME", str(other))
+    assert session._class_archive()[0] != on_path

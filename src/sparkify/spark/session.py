@@ -127,6 +127,14 @@ _QUIET_CDS = "-Xlog:cds=off -Xlog:cds+dynamic=off"  # what it skips is no error 
 _dumping: dict[int, tuple[Path, Path]] = {}  # id(session) -> (being written, final name)
 
 
+def _java() -> str:
+    """The java Spark starts, as spark-class chooses it: JAVA_HOME's, else the one on PATH (an
+    archive written by another JVM is not mapped, and the session starts slowly)."""
+    home = os.environ.get("JAVA_HOME")
+    return os.path.realpath(os.path.join(home, "bin", "java") if home
+                            else shutil.which("java") or "")
+
+
 def _class_archive() -> tuple[str, tuple[Path, Path] | None]:
     """JVM options that map the class archive, or write it at exit when there is none yet."""
     setting = os.environ.get(CLASS_ARCHIVE_VARIABLE, "")
@@ -136,8 +144,7 @@ def _class_archive() -> tuple[str, tuple[Path, Path] | None]:
 
     folder = Path(setting or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
                   / "sparkify")
-    java = os.path.realpath(shutil.which("java") or os.environ.get("JAVA_HOME", ""))
-    key = hashlib.sha256(f"{pyspark.__version__}|{java}|{pyspark.__file__}".encode())
+    key = hashlib.sha256(f"{pyspark.__version__}|{_java()}|{pyspark.__file__}".encode())
     archive = folder / f"spark-classes-{key.hexdigest()[:16]}.jsa"
     if archive.is_file():
         return f"-XX:SharedArchiveFile={archive} {_QUIET_CDS}", None
