@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +31,21 @@ def test_lake_commands_say_what_is_wrong_in_one_line(tmp_path):
     conf = CliRunner().invoke(cli, ["lake", "build", str(tmp_path), str(tmp_path / "l"),
                                     "--conf", "novalue"])
     assert conf.exit_code == 2 and "KEY=VALUE" in conf.stderr
+
+
+def test_a_java_home_without_java_is_one_line(tmp_path, sample_root):
+    """Spark starts JAVA_HOME's java when it is set: one with no bin/java is said in one line
+    before Spark is started (else: spark-class's shell errors, then a gateway error)."""
+    from tests.support.faults import CLI
+
+    env = dict(os.environ, JAVA_HOME=str(tmp_path / "no-jdk"))
+    done = subprocess.run([*CLI, "lake", "build", str(sample_root), str(tmp_path / "lake")],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    said = (f"sparkify: error: JAVA_HOME is {tmp_path / 'no-jdk'}, which has no bin/java: "
+            "point it at a Java 17 or later, or unset it to use the java on PATH")
+    assert done.stderr.splitlines() == [said], done.stderr
+    assert [p.name for p in (tmp_path / "lake").iterdir()] == [".lock"]  # no version begun
 
 
 def test_a_build_ends_with_its_jvm(tmp_path):

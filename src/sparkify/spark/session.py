@@ -90,7 +90,12 @@ def require_pyspark() -> Any:
     except ImportError as exc:
         raise SparkifyError("the lake commands need pyspark: pip install 'sparkify[spark]' "
                             "(make install does)") from exc
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    home = os.environ.get("JAVA_HOME")
+    if home and not os.access(os.path.join(home, "bin", "java"), os.X_OK):
+        # else spark-class's shell errors, then Spark's "gateway exited"
+        raise SparkifyError(f"JAVA_HOME is {home}, which has no bin/java: point it at a Java "
+                            "17 or later, or unset it to use the java on PATH")
+    if shutil.which("java") is None and not home:
         raise SparkifyError("the lake commands need Java 17 (`apt-get install "
                             "openjdk-17-jre-headless`; make install does as root)")
     return pyspark
