@@ -208,7 +208,10 @@ def test_the_driver_jvm_compiles_and_collects_for_the_size_of_the_input(size, gi
                            *([given] if given else [])],
                           check=False, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert tuple(done.stdout.split()) == expected
+    level, code_cache, *rest = done.stdout.split()
+    # Java 25 reports 240 MB rounded up to its page (251,662,336 bytes); Java 17 exactly
+    assert 0 <= int(code_cache) - int(expected[1]) < 1 << 16, code_cache
+    assert (level, *rest) == (expected[0], *expected[2:])
 
 
 def test_the_class_archive_is_named_for_the_jvm_spark_starts(tmp_path, monkeypatch):
