@@ -84,18 +84,25 @@ def is_local(master: str) -> bool:
     return master.startswith("local")
 
 
+def _java() -> str | None:
+    """The java Spark starts, as spark-class chooses it: JAVA_HOME's, else the one on PATH
+    (None: no JAVA_HOME and no java on PATH)."""
+    home = os.environ.get("JAVA_HOME")
+    return os.path.join(home, "bin", "java") if home else shutil.which("java")
+
+
 def require_pyspark() -> Any:
     try:
         import pyspark
     except ImportError as exc:
         raise SparkifyError("the lake commands need pyspark: pip install 'sparkify[spark]' "
                             "(make install does)") from exc
-    home = os.environ.get("JAVA_HOME")
-    if home and not os.access(os.path.join(home, "bin", "java"), os.X_OK):
+    java, home = _java(), os.environ.get("JAVA_HOME")
+    if home and not os.access(java or "", os.X_OK):
         # else spark-class's shell errors, then Spark's "gateway exited"
         raise SparkifyError(f"JAVA_HOME is {home}, which has no bin/java: point it at a Java "
                             "17 or later, or unset it to use the java on PATH")
-    if shutil.which("java") is None and not home:
+    if java is None:
         raise SparkifyError("the lake commands need Java 17 (`apt-get install "
                             "openjdk-17-jre-headless`; make install does as root)")
     return pyspark
@@ -132,14 +139,6 @@ _QUIET_CDS = "-Xlog:cds=off -Xlog:cds+dynamic=off"  # what it skips is no error 
 _dumping: dict[int, tuple[Path, Path]] = {}  # id(session) -> (being written, final name)
 
 
-def _java() -> str:
-    """The java Spark starts, as spark-class chooses it: JAVA_HOME's, else the one on PATH (an
-    archive written by another JVM is not mapped, and the session starts slowly)."""
-    home = os.environ.get("JAVA_HOME")
-    return os.path.realpath(os.path.join(home, "bin", "java") if home
-                            else shutil.which("java") or "")
-
-
 def _class_archive() -> tuple[str, tuple[Path, Path] | None]:
     """JVM options that map the class archive, or write it at exit when there is none yet."""
     setting = os.environ.get(CLASS_ARCHIVE_VARIABLE, "")
@@ -149,7 +148,9 @@ def _class_archive() -> tuple[str, tuple[Path, Path] | None]:
 
     folder = Path(setting or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
                   / "sparkify")
-    key = hashlib.sha256(f"{pyspark.__version__}|{_java()}|{pyspark.__file__}".encode())
+    # keyed by the JVM that maps it: an archive another JVM wrote is not mapped (a slow start)
+    java = os.path.realpath(_java() or "")
+    key = hashlib.sha256(f"{pyspark.__version__}|{java}|{pyspark.__file__}".encode())
     archive = folder / f"spark-classes-{key.hexdigest()[:16]}.jsa"
     if archive.is_file():
         return f"-XX:SharedArchiveFile={archive} {_QUIET_CDS}", None
