@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shlex
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
 from itertools import pairwise
@@ -312,6 +313,16 @@ def test_the_library_names_parameters_and_the_command_line_flags(tmp_path):
                                "use fewer days\n")
     cli_presets = runner.invoke(cli, ["generate", str(tmp_path / "x"), "--demo", "--scale", "2"])
     assert "--demo and --scale are two presets" in cli_presets.stderr
+
+
+def test_cli_ends_with_the_load_command_whole_however_long_the_path(tmp_path):
+    out = tmp_path / ("a-folder-deep-down-" * 5) / "my data [2026]"  # long, a space, brackets
+    result = CliRunner().invoke(cli, ["generate", str(out), "--events", "50", "--days", "1",
+                                      "--songs", "3"])
+    assert result.exit_code == 0, result.output
+    last = result.stdout.splitlines()[-1]  # rich wraps at 80 columns when not on a terminal
+    assert last.startswith("load it with: ") and len(last) > 80, result.stdout
+    assert shlex.split(last.removeprefix("load it with: ")) == ["sparkify", "load", str(out)]
 
 
 def test_cli_writes_json_summary_and_refuses_to_mix_data_sets(tmp_path):

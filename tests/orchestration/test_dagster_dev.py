@@ -68,6 +68,18 @@ def test_init_keeps_dagster_state_on_the_server_out_of_a_readers_sight(settings,
                       [storage])
 
 
+def test_init_prints_an_export_line_a_shell_can_run_however_long_the_home(settings, tmp_path):
+    home = tmp_path / ("a-folder-deep-down-" * 5) / "dagster [home]"  # long, a space, brackets
+    result = CliRunner().invoke(cli, ["dagster", "init", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    exports = [line for line in result.output.splitlines() if line.startswith("export ")]
+    assert len(exports) == 1 and len(exports[0]) > 80, result.output
+    shell = subprocess.run(["bash", "-c", f'{exports[0]}\nprintf %s "$DAGSTER_HOME"'],
+                           capture_output=True, text=True, check=True)
+    assert shell.stdout == str(home)
+    assert f"DAGSTER_HOME {home} written: " in result.output.splitlines()[0]
+
+
 @pytest.fixture
 def dagster_dev(settings, sample_root, dagster_home, tmp_path):
     port = free_port()

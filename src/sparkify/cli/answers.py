@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sparkify import api
-from sparkify.cli.base import cli, console
+from sparkify.cli.base import cli, console, print_command
 
 
 @cli.command()
@@ -135,4 +135,4 @@ def generate_command(out: Path, as_json: bool, start_date, **options) -> None:
         console.print(f"[yellow]{result.logged_out_events:,} events are logged-out visits: "
                       f"{config['users']:,} users cannot make {config['events']:,} events in "
                       f"{config['days']} days at a human pace; raise --users or --days")
-    console.print(f"load it with: sparkify load {out}")
+    print_command("load it with: ", "sparkify", "load", str(out))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import traceback
 
 import click
@@ -11,6 +12,12 @@ from rich.console import Console
 from sparkify.errors import OptionError, SparkifyError
 
 console = Console()
+
+
+def print_command(lead: str, *words: str) -> None:
+    """`lead`, then a shell command for the user to copy or eval, each word quoted for the
+    shell: on one line however long (rich wraps at 80 columns when not on a terminal)."""
+    console.print(lead + shlex.join(words), soft_wrap=True, markup=False, highlight=False)
 
 
 class SparkifyGroup(click.Group):

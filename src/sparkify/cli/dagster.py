@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sparkify import api
-from sparkify.cli.base import cli, console
+from sparkify.cli.base import cli, console, print_command
 
 
 @cli.group()
@@ -33,5 +33,5 @@ def init_command(home: Path | None) -> None:
     where = (f"schema {storage.schema} of database {storage.database}" if storage.schema
              else f"database {storage.database}")
     console.print(f"DAGSTER_HOME {storage.home} written: Dagster's state in {where} "
-                  f"({storage.url})")
-    console.print(f"export DAGSTER_HOME={storage.home}")
+                  f"({storage.url})", soft_wrap=True, markup=False)  # a path: one line
+    print_command("", "export", f"DAGSTER_HOME={storage.home}")
