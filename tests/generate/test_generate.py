@@ -315,11 +315,13 @@ def test_the_library_names_parameters_and_the_command_line_flags(tmp_path):
     assert "--demo and --scale are two presets" in cli_presets.stderr
 
 
-def test_cli_ends_with_the_load_command_whole_however_long_the_path(tmp_path):
-    out = tmp_path / ("a-folder-deep-down-" * 5) / "my data [2026]"  # long, a space, brackets
+def test_cli_shows_the_path_as_given_and_the_load_command_whole_however_long(tmp_path):
+    # long, with a space, and what rich would read as markup (`[/]` alone raised an error)
+    out = tmp_path / ("a-folder-deep-down-" * 5) / "my [bold]data[/] [2026]"
     result = CliRunner().invoke(cli, ["generate", str(out), "--events", "50", "--days", "1",
                                       "--songs", "3"])
     assert result.exit_code == 0, result.output
+    assert f" songs to {out}/ in " in result.stdout.splitlines()[0]
     last = result.stdout.splitlines()[-1]  # rich wraps at 80 columns when not on a terminal
     assert last.startswith("load it with: ") and len(last) > 80, result.stdout
     assert shlex.split(last.removeprefix("load it with: ")) == ["sparkify", "load", str(out)]

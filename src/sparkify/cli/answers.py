@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sparkify import api
-from sparkify.cli.base import cli, console, print_command
+from sparkify.cli.base import cli, console, print_command, say
 
 
 @cli.command()
@@ -127,12 +127,11 @@ def generate_command(out: Path, as_json: bool, start_date, **options) -> None:
         return
     share = result.matched_plays / result.song_plays if result.song_plays else 0.0
     config = result.config
-    console.print(
-        f"wrote {result.events:,} events ({result.song_plays:,} song plays, {share:.1%} of them "
+    say(f"wrote {result.events:,} events ({result.song_plays:,} song plays, {share:.1%} of them "
         f"songs in the catalog) over {config['days']} days by {result.active_users:,} users, "
         f"and {result.songs:,} songs to {out}/ in {result.seconds:.1f} s")
     if result.logged_out_events > result.events // 2:
-        console.print(f"[yellow]{result.logged_out_events:,} events are logged-out visits: "
-                      f"{config['users']:,} users cannot make {config['events']:,} events in "
-                      f"{config['days']} days at a human pace; raise --users or --days")
+        say(f"{result.logged_out_events:,} events are logged-out visits: "
+            f"{config['users']:,} users cannot make {config['events']:,} events in "
+            f"{config['days']} days at a human pace; raise --users or --days", "yellow")
     print_command("load it with: ", "sparkify", "load", str(out))

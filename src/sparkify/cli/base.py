@@ -14,10 +14,17 @@ from sparkify.errors import OptionError, SparkifyError
 console = Console()
 
 
+def say(text: str, style: str | None = None) -> None:
+    """A line of the CLI's own, on one line however long (rich wraps at 80 columns when not on
+    a terminal). The values in it (paths, names, a server's words) are shown as they are:
+    never read as rich markup, where a folder named `[/]` would raise an error."""
+    console.print(text, style=style, markup=False, soft_wrap=True)
+
+
 def print_command(lead: str, *words: str) -> None:
     """`lead`, then a shell command for the user to copy or eval, each word quoted for the
-    shell: on one line however long (rich wraps at 80 columns when not on a terminal)."""
-    console.print(lead + shlex.join(words), soft_wrap=True, markup=False, highlight=False)
+    shell (say)."""
+    say(lead + shlex.join(words))
 
 
 class SparkifyGroup(click.Group):

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sparkify import api
-from sparkify.cli.base import cli, console, print_command
+from sparkify.cli.base import cli, print_command, say
 
 
 @cli.group()
@@ -32,6 +32,5 @@ def init_command(home: Path | None) -> None:
     storage = api.dagster_init(home)
     where = (f"schema {storage.schema} of database {storage.database}" if storage.schema
              else f"database {storage.database}")
-    console.print(f"DAGSTER_HOME {storage.home} written: Dagster's state in {where} "
-                  f"({storage.url})", soft_wrap=True, markup=False)  # a path: one line
+    say(f"DAGSTER_HOME {storage.home} written: Dagster's state in {where} ({storage.url})")
     print_command("", "export", f"DAGSTER_HOME={storage.home}")

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
+from rich.text import Text
 
 from sparkify import api
-from sparkify.cli.base import cli, console
+from sparkify.cli.base import cli, console, say
 from sparkify.cli.output import print_load_summary
 
 
@@ -21,8 +22,8 @@ def _stages(show: bool) -> Iterator:
     if not show:
         yield lambda message: None
         return
-    with console.status("[bold]starting") as status:
-        yield lambda message: status.update(f"[bold]{message}")
+    with console.status(Text("starting", style="bold")) as status:
+        yield lambda message: status.update(Text(message, style="bold"))
 
 
 @cli.group()
@@ -61,11 +62,11 @@ def build_command(data_root: str, lake_dir: str, master: str | None, confs: tupl
     if as_json:
         click.echo(json.dumps(result.to_dict()))
     elif not result.built:
-        console.print(f"lake {result.lake} is up to date (version {result.version}): "
-                      f"{result.files_skipped:,} files unchanged")
+        say(f"lake {result.lake} is up to date (version {result.version}): "
+            f"{result.files_skipped:,} files unchanged")
     else:
         print_load_summary(result)
-        console.print(f"lake {result.lake}: version {result.version}")
+        say(f"lake {result.lake}: version {result.version}")
     _exit_now()
 
 
@@ -120,5 +121,5 @@ def publish_command(lake_dir: str, as_json: bool) -> None:
         click.echo(json.dumps(result.to_dict()))
         return
     counts = ", ".join(f"{table} {count:,}" for table, count in result.tables.items())
-    console.print(f"published version {result.version} of {result.lake} in "
-                  f"{result.seconds:.1f} s: {counts}")
+    say(f"published version {result.version} of {result.lake} in {result.seconds:.1f} s: "
+        f"{counts}")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 
 from sparkify.api import CheckResult, LoadResult
-from sparkify.cli.base import console
+from sparkify.cli.base import console, say
 
 
 def print_load_summary(result: LoadResult) -> None:
@@ -25,8 +26,8 @@ def print_load_summary(result: LoadResult) -> None:
         tables.add_row(name, f"{count:,}")
     console.print(tables)
     if result.rejected:
-        console.print(f"[yellow]{result.rejected:,} records rejected: "
-                      "SELECT * FROM sparkify.rejects shows each with its reason")
+        say(f"{result.rejected:,} records rejected: "
+            "SELECT * FROM sparkify.rejects shows each with its reason", "yellow")
 
 
 def print_checks(results: list[CheckResult], every: bool = False) -> None:
@@ -39,7 +40,7 @@ def print_checks(results: list[CheckResult], every: bool = False) -> None:
         for r in shown:
             mark = ("[red]FAIL" if not r.passed else "[yellow]warn" if r.warning
                     else "[green]pass")
-            table.add_row(r.name, mark, r.detail)
+            table.add_row(r.name, mark, Text(r.detail))  # a detail may quote the data
         console.print(table)
     failed = sum(not r.passed for r in results)
     warned = sum(r.warning for r in results)

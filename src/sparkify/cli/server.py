@@ -7,7 +7,7 @@ import sys
 import click
 
 from sparkify import api
-from sparkify.cli.base import cli, console
+from sparkify.cli.base import cli, console, say
 
 
 @cli.group()
@@ -19,7 +19,7 @@ def db() -> None:
 def db_start() -> None:
     """Start the embedded server (it keeps running until `sparkify db stop`)."""
     pgdata = api.db_start()
-    console.print(f"embedded PostgreSQL running, data in {pgdata}")
+    say(f"embedded PostgreSQL running, data in {pgdata}")
 
 
 @db.command("stop")
@@ -35,15 +35,15 @@ def db_status() -> None:
     state = api.db_status()
     if state.external:
         if not state.running:
-            console.print(f"external server unreachable: {state.detail}")
+            say(f"external server unreachable: {state.detail}")
             sys.exit(1)
         note = f" ({state.detail})" if state.detail else ""
-        console.print(f"external server reachable: {state.url}{note}")
+        say(f"external server reachable: {state.url}{note}")
         return
     if not state.running:
-        console.print(f"embedded PostgreSQL is stopped ({state.detail})")
+        say(f"embedded PostgreSQL is stopped ({state.detail})")
         sys.exit(1)
-    console.print(f"embedded PostgreSQL is running: {state.detail}")
+    say(f"embedded PostgreSQL is running: {state.detail}")
 
 
 @db.command("url")

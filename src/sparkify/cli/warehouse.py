@@ -8,9 +8,10 @@ import sys
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from sparkify import api
-from sparkify.cli.base import cli, console
+from sparkify.cli.base import cli, console, say
 from sparkify.cli.output import print_checks, print_load_summary
 
 
@@ -29,7 +30,8 @@ def init(drop: bool) -> None:
     settings = api.settings()
     name = api.init(drop=drop, settings=settings)
     emptied = " (emptied and recreated)" if settings.external else " (dropped and recreated)"
-    console.print(f"database [bold]{name}[/] is ready" + (emptied if drop else ""))
+    console.print(Text.assemble("database ", (name, "bold"), " is ready",
+                                emptied if drop else ""))
 
 
 @cli.command("load")
@@ -68,7 +70,7 @@ def load_command(data_root: str | None, full_refresh: bool, anon: bool, as_json:
             result = api.load(data_root, settings=settings, full_refresh=full_refresh,
                               anon=anon, progress=advanced,
                               on_plan=lambda count, size: bar.update(task, total=size),
-                              notify=lambda m: console.print(f"[yellow]{m}"))
+                              notify=lambda m: say(m, "yellow"))
     else:
         result = api.load(data_root, settings=settings, full_refresh=full_refresh, anon=anon,
                           notify=lambda m: click.echo(m, err=True))
@@ -103,7 +105,7 @@ def status(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, default=str))
         return
-    console.print(f"server: {report['server']}  database: {report['database']}")
+    say(f"server: {report['server']}  database: {report['database']}")
     problem = (
         "the embedded server is stopped: `sparkify db start` (or any command that needs it) "
         "starts it" if not report["running"]
@@ -112,7 +114,7 @@ def status(as_json: bool) -> None:
         else "no tables yet: run `sparkify init` or `sparkify load`"
         if not report["initialised"] else None)
     if problem:
-        console.print(f"[yellow]{problem}")
+        say(problem, "yellow")
         return
     table = Table(title="Tables")
     table.add_column("table")
@@ -178,5 +180,6 @@ def grant_read_command(role: str) -> None:
     settings = api.settings()
     created = api.grant_read(role, settings=settings)
     database = api.database(settings=settings)
-    console.print(("created role " if created else "role ") + f"[bold]{role}[/] may now read "
-                  f"database [bold]{database}[/] and write nothing")
+    console.print(Text.assemble("created role " if created else "role ", (role, "bold"),
+                                " may now read database ", (database, "bold"),
+                                " and write nothing"))
