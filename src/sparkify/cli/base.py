@@ -15,9 +15,10 @@ console = Console()
 
 
 def say(text: str, style: str | None = None) -> None:
-    """A line of the CLI's own, on one line however long (rich wraps at 80 columns when not on
-    a terminal). The values in it (paths, names, a server's words) are shown as they are:
-    never read as rich markup, where a folder named `[/]` would raise an error."""
+    """A line of the CLI's own (every line of text goes through here; one with styled parts is
+    a rich Text), on one line however long (rich wraps at 80 columns when not on a terminal).
+    The values in it (paths, names, a server's words) are shown as they are: never read as
+    rich markup, where a folder named `[/]` would raise an error."""
     console.print(text, style=style, markup=False, soft_wrap=True)
 
 

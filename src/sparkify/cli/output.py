@@ -46,6 +46,6 @@ def print_checks(results: list[CheckResult], every: bool = False) -> None:
     warned = sum(r.warning for r in results)
     note = f", {warned} warning(s)" if warned else ""
     if failed:
-        console.print(f"[red]{failed} of {len(results)} checks failed{note}")
+        say(f"{failed} of {len(results)} checks failed{note}", "red")
     else:
-        console.print(f"[green]all {len(results)} checks passed[/]{note}")
+        console.print(Text.assemble((f"all {len(results)} checks passed", "green"), note))

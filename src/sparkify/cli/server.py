@@ -7,7 +7,7 @@ import sys
 import click
 
 from sparkify import api
-from sparkify.cli.base import cli, console, say
+from sparkify.cli.base import cli, say
 
 
 @cli.group()
@@ -25,8 +25,7 @@ def db_start() -> None:
 @db.command("stop")
 def db_stop() -> None:
     """Stop the embedded server."""
-    console.print("embedded PostgreSQL stopped" if api.db_stop()
-                  else "embedded PostgreSQL was not running")
+    say("embedded PostgreSQL stopped" if api.db_stop() else "embedded PostgreSQL was not running")
 
 
 @db.command("status")

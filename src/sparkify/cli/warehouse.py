@@ -86,8 +86,8 @@ def load_command(data_root: str | None, full_refresh: bool, anon: bool, as_json:
         if checked is not None:
             print_checks(checked.results)
         elif not no_check:
-            console.print("nothing new was loaded, so the checks were not run again "
-                          "(`sparkify check` runs them)")
+            say("nothing new was loaded, so the checks were not run again "
+                "(`sparkify check` runs them)")
     if (strict and result.rejected) or (checked is not None and not checked.passed):
         sys.exit(1)
 
@@ -123,8 +123,8 @@ def status(as_json: bool) -> None:
         table.add_row(name, f"{count:,}")
     console.print(table)
     files = report["files"]
-    console.print(f"files loaded: {files['count']:,} (last at {files['last_loaded_at']}); "
-                  f"records rejected: {report['rejects']:,}")
+    say(f"files loaded: {files['count']:,} (last at {files['last_loaded_at']}); "
+        f"records rejected: {report['rejects']:,}")
 
 
 def _share(ctx: click.Context, param: click.Parameter, value: str) -> float:
