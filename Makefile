@@ -46,9 +46,10 @@ dagster: install
 
 PG15 := /usr/lib/postgresql/15/bin/postgres
 
-# The suite runs twice: on the embedded PostgreSQL 18, then on Debian's PostgreSQL 15 started on
-# a loopback port with scram passwords (tests/support/pg15.py). Debian packages the tests need, when
-# missing and we are root: chromium (the browser tests; skipped without it) and postgresql-15.
+# The suite runs twice, both passes at once (tests/passes.py): on the embedded PostgreSQL 18, and
+# on Debian's PostgreSQL 15 started on a loopback port with scram passwords (tests/support/pg15.py).
+# Debian packages the tests need, when missing and we are root: chromium (the browser tests;
+# skipped without it) and postgresql-15.
 test: install
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
@@ -59,16 +60,7 @@ test: install
 			$$missing >/dev/null) || echo "could not install$$missing"; \
 	fi
 	$(MAKE) lint
-	$(BIN)/pytest -q --durations=15
-	@if [ -x $(PG15) ]; then \
-		echo "the suite again, on PostgreSQL 15"; \
-		SPARKIFY_TEST_SERVER=pg15 $(BIN)/pytest -q --durations=10; \
-	elif [ "$$(id -u)" = 0 ] || [ "$$CI" = true ]; then \
-		echo "postgresql-15 is missing and could not be installed"; exit 1; \
-	else \
-		echo "postgresql-15 is not installed (needs root: apt-get install postgresql-15):" \
-			"the PostgreSQL 15 pass is skipped"; \
-	fi
+	$(BIN)/python tests/passes.py $(PG15)
 
 # The quick loop while working: lint, then the suite on the embedded server without the tests
 # marked slow (Spark, clusters, chromium, moto, Dagster, notebook kernels).
