@@ -20,7 +20,6 @@ import pytest
 from sparkify.postgres.publish import publish
 from tests.support.engines import FAST_START, NATIVE, assert_same_warehouse
 from tests.support.prerequisites import REPO
-from tests.support.spark_cluster import StandaloneCluster
 
 # without Java every test here skips, saying so, or fails under CI (tests/support/prerequisites.py)
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow, pytest.mark.first_pass]
@@ -60,23 +59,24 @@ def kill_an_executor_midway(job: subprocess.Popen, work_dir: Path, lake: Path,
 
 
 def test_a_build_that_loses_an_executor_completes_and_equals_sparkify_load(
-        sample_root, sample_settings, settings, tmp_path):
+        standalone_cluster, sample_root, sample_settings, settings, tmp_path):
     lake = tmp_path / "lake"
     # the files parsed by the executors (a root this small would be parsed on the driver)
     conf = {**FAST_START, **NATIVE, "spark.executor.memory": "768m"}
-    with StandaloneCluster(workers=2) as cluster:
-        job = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.cluster_job", cluster.url,
-             json.dumps([["build", str(sample_root), str(lake)]])],
-            env={**cluster.env(), "SPARKIFY_TEST_SPARK_CONF": json.dumps(conf)},
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            killed = kill_an_executor_midway(job, cluster.logs / "worker1", lake)
-            out, err = job.communicate(timeout=400)
-        finally:
-            if job.poll() is None:
-                job.kill()
-        master = (cluster.logs / "master.log").read_text(errors="replace")
+    cluster = standalone_cluster
+    before = len(cluster.master_log())
+    job = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.cluster_job", cluster.url,
+         json.dumps([["build", str(sample_root), str(lake)]])],
+        env={**cluster.env(), "SPARKIFY_TEST_SPARK_CONF": json.dumps(conf)},
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        killed = kill_an_executor_midway(job, cluster.logs / "worker1", lake)
+        out, err = job.communicate(timeout=400)
+    finally:
+        if job.poll() is None:
+            job.kill()
+    master = cluster.master_log()[before:]
     assert job.returncode == 0, err[-2000:]
     assert not Path(f"/proc/{killed}").exists()
     lost = f"{master.count('Launching executor') - 2} more executors launched"

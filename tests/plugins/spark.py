@@ -57,6 +57,16 @@ def spark(shared_spark):
     return shared_spark.live()
 
 
+@pytest.fixture(scope="session")
+def standalone_cluster(java):
+    """A real two-worker standalone cluster on loopback for the run's cluster tests (each runs an
+    application of its own on it): started once, as starting one takes some 10 s."""
+    from tests.support.spark_cluster import StandaloneCluster
+
+    with StandaloneCluster(workers=2) as cluster:
+        yield cluster
+
+
 @pytest.fixture
 def no_spark_session(shared_spark) -> None:
     """No session runs in this process: the test's code starts (and stops) its own."""

@@ -14,14 +14,13 @@ from tests.support.engines import FAST_START, NATIVE
 from tests.support.helpers import copy_sample
 from tests.support.lakes import LAKE_TABLES, assert_same_lake, lake_rows
 from tests.support.prerequisites import REPO
-from tests.support.spark_cluster import StandaloneCluster
 
 # without Java every test here skips, saying so, or fails under CI (support/prerequisites.py)
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
 
 
 def test_a_two_worker_standalone_cluster_builds_what_local_mode_builds(
-        twenty_days, sample_lake, adversarial_lake, sample_root, tmp_path):
+        standalone_cluster, twenty_days, sample_lake, adversarial_lake, sample_root, tmp_path):
     """On a real cluster, in one application: the bad records and ties in one go; the sample's
     last 10 days on top of a lake of its first 20 (built in local mode: a lake moves between
     masters), then rebuilt. Each lake equals its local-mode twin (which equals `sparkify load`,
@@ -36,13 +35,13 @@ def test_a_two_worker_standalone_cluster_builds_what_local_mode_builds(
              ["build", str(root), str(tmp_path / "steps")]]
     # the files read by the executors, as on a cluster they would be past a small size
     conf = {**FAST_START, **NATIVE, "spark.executor.memory": "768m"}
-    with StandaloneCluster(workers=2) as cluster:
-        done = subprocess.run(
-            [sys.executable, "-m", "tests.support.cluster_job", cluster.url,
-             json.dumps(steps)], env={**cluster.env(), "SPARKIFY_TEST_SPARK_CONF":
-                                      json.dumps(conf)},
-            cwd=REPO, capture_output=True, text=True, timeout=400, check=False)
-        executors = (cluster.logs / "master.log").read_text().count("Launching executor")
+    cluster = standalone_cluster
+    before = len(cluster.master_log())
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.support.cluster_job", cluster.url, json.dumps(steps)],
+        env={**cluster.env(), "SPARKIFY_TEST_SPARK_CONF": json.dumps(conf)},
+        cwd=REPO, capture_output=True, text=True, timeout=400, check=False)
+    executors = cluster.master_log()[before:].count("Launching executor")
     assert done.returncode == 0, done.stderr[-2000:]
     adversarial, then, again = json.loads(done.stdout.strip().splitlines()[-1])
     assert executors >= 2  # the job ran on both workers

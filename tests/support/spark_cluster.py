@@ -58,14 +58,17 @@ class StandaloneCluster:
                         "--work-dir", str(self.logs / f"worker{number}"))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            text = (self.logs / "master.log").read_text(errors="replace")
-            if text.count("Registering worker") >= self.workers:
+            if self.master_log().count("Registering worker") >= self.workers:
                 return self
             if any(proc.poll() is not None for proc in self._procs):
                 break
             time.sleep(0.5)
         self.stop()
         raise RuntimeError(f"the cluster did not come up; logs in {self.logs}")
+
+    def master_log(self) -> str:
+        """The master's log so far (an application's part: the text past its length before)."""
+        return (self.logs / "master.log").read_text(errors="replace")
 
     def stop(self) -> None:
         for proc in reversed(self._procs):
