@@ -33,7 +33,12 @@ class SharedSpark:
         from sparkify.spark import session  # pyspark is imported only by the tests that use it
 
         if self.session is None or self.session.sparkContext._jsc is None:
-            self.session = session.start("local[2]", FAST_START)
+            # no class archive yet (a fresh machine): this JVM does without rather than write
+            # one as the run ends (15-30 s of the last test's teardown); a build's does
+            with pytest.MonkeyPatch.context() as patch:
+                if session._class_archive()[1] is not None:
+                    patch.setenv(session.CLASS_ARCHIVE_VARIABLE, "off")
+                self.session = session.start("local[2]", FAST_START)
         return self.session
 
     def stop(self) -> None:
