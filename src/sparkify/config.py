@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sparkify.errors import SparkifyError
+
 DEFAULT_DATABASE = "sparkifydb"
 
 # libpq variables that, when set, mean "use the server they describe".
@@ -23,10 +25,30 @@ class Settings:
     database: str | None  # None: the embedded default, or the database DATABASE_URL names
     data_root: Path | str  # a folder, or an object store URL (s3://bucket/prefix)
 
+    def __post_init__(self) -> None:
+        if self.database_url:
+            _check_conninfo(self.database_url)
+
     @property
     def external(self) -> bool:
         """True when the user named a server of their own (DATABASE_URL or PG* variables)."""
         return self.database_url is not None
+
+
+def _check_conninfo(conninfo: str) -> None:
+    """One line if libpq cannot read DATABASE_URL, showing none of its text: libpq's reason
+    quotes what it stumbled on, which may be the password."""
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        conninfo_to_dict(conninfo)
+    except ProgrammingError as exc:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        reason = first.partition('"')[0].rstrip(": ") or "unreadable"  # what it quotes, cut
+        raise SparkifyError(f"DATABASE_URL is not a connection URL or string PostgreSQL can read "
+                            f"({reason}); its text is not shown, as it may hold a password"
+                            ) from None
 
 
 def load_settings() -> Settings:

@@ -216,6 +216,21 @@ def test_db_url_never_prints_the_password(url):
     assert "db.example.com" in out and "analyst" in out and "warehouse" in out
 
 
+@pytest.mark.parametrize("url", [
+    "postgres://analyst:S3cretPW@[::1",  # an IPv6 host never closed
+    "postgresql://analyst:S3cret%zzPW@127.0.0.1:1/warehouse",  # a bad escape in the password
+    "postgresql://analyst:S3cretPW@127.0.0.1/warehouse?nosuchoption=S3cretPW",
+    "host=127.0.0.1 user=analyst password='S3cret PW",  # a quote never closed
+])
+def test_a_url_libpq_cannot_read_is_one_line_that_never_shows_it(url):
+    """libpq's own reason quotes the text it stumbled on: the password, here."""
+    for command in (["db", "url"], ["status"], ["load", "nowhere"]):
+        done = sparkify(*command, env=clean_env(DATABASE_URL=url))
+        assert done.returncode == 2 and not done.stdout, done.stderr
+        assert_one_line_error(done.stderr, "DATABASE_URL is not a connection URL or string")
+        assert "S3cret" not in done.stderr and "analyst" not in done.stderr
+
+
 @pytest.mark.embedded
 def test_db_url_of_the_embedded_server_reaches_it(settings):
     url = invoke("db", "url").stdout.strip()
