@@ -78,6 +78,44 @@ def test_discover_reports_a_broken_link_as_a_clear_error(tmp_path):
         discover(tmp_path)
 
 
+def test_discover_walks_a_linked_folder_as_the_folder(tmp_path):
+    """Data linked in is data: it was left out, silently."""
+    elsewhere = tmp_path / "elsewhere"
+    write_log(elsewhere, "11/a.json", [event()])
+    write_song(elsewhere, "A/s.json", song())
+    (tmp_path / "root" / "log_data").mkdir(parents=True)
+    (tmp_path / "root" / "log_data" / "2018").symlink_to(elsewhere / "log_data")
+    (tmp_path / "root" / "song_data").symlink_to(elsewhere / "song_data")
+    root = (tmp_path / "root").resolve()
+    found = [(os.path.relpath(source.key, root), source.kind) for source in discover(root)]
+    assert found == [("song_data/A/s.json", "song"), ("log_data/2018/11/a.json", "log")]
+
+
+@pytest.mark.parametrize("case", ["a pipe", "a link to a device", "a link loop",
+                                  "song_data a file"])
+def test_discover_ends_in_one_line_where_reading_would_never_end_or_nothing_is_read(
+        tmp_path, case):
+    """A pipe named *.json made a load wait for ever; a song_data that is a file was a load of
+    nothing, exit 0."""
+    write_log(tmp_path, "2018/a.json", [event()])
+    logs = tmp_path / "log_data"
+    if case == "a pipe":
+        os.mkfifo(logs / "b.json")
+    elif case == "a link to a device":
+        (logs / "b.json").symlink_to("/dev/zero")
+    elif case == "a link loop":
+        (logs / "2018" / "again").symlink_to(logs)
+    else:
+        (tmp_path / "song_data").write_text("{}")
+    with pytest.raises(SparkifyError) as info:
+        list(discover(tmp_path))
+    message = str(info.value)
+    assert "\n" not in message and str(tmp_path) in message
+    assert {"a pipe": "not a regular file", "a link to a device": "not a regular file",
+            "a link loop": "links back to a folder above it",
+            "song_data a file": "is not a folder"}[case] in message
+
+
 # -- song files -------------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from psycopg import sql
 
 from sparkify.config import Settings
 from sparkify.core.tables import CHECKED, MANIFEST_COLUMNS, REJECT_COLUMNS, surrogate_key
+from sparkify.errors import SparkifyError
 from sparkify.postgres import schema
 from sparkify.postgres.db import connect, skip_reference_triggers
 from sparkify.postgres.load.finish import finish
@@ -64,6 +65,17 @@ class PublishResult:
 
 
 def publish(settings: Settings, lake: str, notify: Notify | None = None) -> PublishResult:
+    import pyarrow as pa
+
+    try:
+        return _publish(settings, lake, notify)
+    except pa.ArrowException as exc:  # a damaged file of the lake: the transaction is undone
+        first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise SparkifyError(f"cannot read the lake {lake}: {first}; the warehouse is as it "
+                            "was") from exc
+
+
+def _publish(settings: Settings, lake: str, notify: Notify | None) -> PublishResult:
     started = time.perf_counter()
     notify = notify or (lambda message: None)
     layout = Lake(lake)

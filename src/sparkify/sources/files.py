@@ -113,25 +113,33 @@ def find_sources(root: Root) -> Iterator[tuple[str, str, int, int, str | None]]:
     if not any((root / sub).is_dir() for _, sub in KINDS):
         raise SparkifyError(f"{root} holds neither song_data/ nor log_data/; pass the folder "
                             "that holds them")
+    for _, sub in KINDS:
+        if (root / sub).exists() and not (root / sub).is_dir():
+            raise SparkifyError(f"{root / sub} is not a folder; song_data and log_data are "
+                                "the folders that hold the JSON files")
     _check_name(str(root))
     return ((path, kind, st.st_size, st.st_mtime_ns, None)
             for kind, sub in KINDS if (root / sub).is_dir()
-            for path, st in _sorted_walk(str(root / sub)))
+            for path, st in _sorted_walk(str(root / sub),
+                                         frozenset({os.path.realpath(root / sub)})))
 
 
 # -- local folders ------------------------------------------------------------------------------
 
 
-def _sorted_walk(folder: str) -> Iterator[tuple[str, os.stat_result]]:
+def _sorted_walk(folder: str, above: frozenset[str]) -> Iterator[tuple[str, os.stat_result]]:
     """(path, stat) of the *.json files under `folder`, in the order of their path strings.
+    `above`: the real paths of the folders walked down to it (a link back to one is a loop).
 
     A folder sorts by its name + "/", the prefix of every path below it, so walking each
     folder's sorted entries yields the same order as sorting all paths, without holding them.
+    A link to a folder is walked as the folder (data linked in is data); a pipe, socket or
+    device named *.json is an error, as reading it could wait for ever.
     """
     try:
         with os.scandir(folder) as scan:
-            entries = [(entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name,
-                        entry) for entry in scan if not entry.name.startswith(".")]
+            entries = [(entry.name + "/" if entry.is_dir() else entry.name, entry)
+                       for entry in scan if not entry.name.startswith(".")]
     except OSError as exc:  # an unreadable folder is an error, not a silently smaller load
         _unreadable(exc)
     entries.sort(key=lambda pair: pair[0])
@@ -140,14 +148,20 @@ def _sorted_walk(folder: str) -> Iterator[tuple[str, os.stat_result]]:
             continue
         _check_name(entry.path)
         if key.endswith("/"):
-            yield from _sorted_walk(entry.path)
+            real = os.path.realpath(entry.path)
+            if real in above:
+                raise SparkifyError(f"{entry.path} links back to a folder above it ({real}); "
+                                    "remove the link and load again")
+            yield from _sorted_walk(entry.path, above | {real})
             continue
         try:
             st = entry.stat()  # follows a link: a broken one is an error
         except OSError as exc:
             _unreadable(exc)
-        if not stat.S_ISDIR(st.st_mode):  # a link to a folder is not walked, as os.walk does
-            yield entry.path, st
+        if not stat.S_ISREG(st.st_mode):
+            raise SparkifyError(f"cannot read {entry.path}: not a regular file (a pipe, socket "
+                                "or device); fix or remove it and load again")
+        yield entry.path, st
 
 
 def _check_name(path: str) -> None:

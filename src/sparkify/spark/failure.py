@@ -16,7 +16,9 @@ _CAUSE = re.compile(r"Caused by: (?:[\w.$]+(?:Exception|Error)): (.+)")
 
 
 def is_spark_failure(exc: BaseException) -> bool:
-    return type(exc).__module__.startswith(("py4j", "pyspark"))
+    """A failure of Spark's, or of pyarrow's reading the current version on the driver (a
+    damaged file)."""
+    return type(exc).__module__.startswith(("py4j", "pyspark", "pyarrow"))
 
 
 def root_cause(exc: BaseException) -> str:
