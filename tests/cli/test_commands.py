@@ -199,6 +199,22 @@ def test_init_creates_the_database_when_absent(pg_server, monkeypatch):
     assert {"songplays", "users", "songs", "artists", "time"} <= {t for (t,) in tables}
 
 
+@pytest.mark.parametrize(("args", "said"), [
+    (["recommend", "abc"], "'abc' is not a valid integer. (see `sparkify recommend --help`)"),
+    (["load", "--bogus"], "No such option '--bogus'. (see `sparkify load --help`)"),
+    (["--bogus"], "No such option '--bogus'."),
+    (["nosuch"], "No such command 'nosuch'. (see `sparkify --help`)"),
+    (["db", "nosuch"], "No such command 'nosuch'. (see `sparkify db --help`)"),
+    (["lake", "build"], "Missing argument 'DATA_ROOT'. (see `sparkify lake build --help`)"),
+])
+def test_a_usage_error_is_one_line_naming_the_help_to_read(args, said):
+    """As README says of every error with exit code 2 (click's own took four lines)."""
+    done = sparkify(*args, env=clean_env())
+    assert done.returncode == 2 and not done.stdout
+    assert_one_line_error(done.stderr, said)
+    assert done.stderr.startswith("sparkify: error: ")
+
+
 # -- db url -----------------------------------------------------------------------------------
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import shlex
+import sys
 import traceback
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -31,9 +33,22 @@ def print_command(lead: str, *words: str) -> None:
 class SparkifyGroup(click.Group):
     """Turns known failures into one line on stderr and an exit code (2: usage/environment)."""
 
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:  # the top level's own options: `sparkify --bogus`
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # the help, as asked for
+        except click.UsageError as exc:
+            _usage(exc)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:  # a subcommand's arguments, or no such command
+            _usage(exc)
         except OptionError as exc:  # the library names parameters; here they are flags
             _fail(ctx, exc.phrase(lambda option: "--" + option.replace("_", "-")), exc.exit_code)
         except SparkifyError as exc:
@@ -43,6 +58,15 @@ class SparkifyGroup(click.Group):
         except OSError as exc:  # a file or folder the library did not foresee: still one line
             where = f"{exc.filename}: " if exc.filename else ""
             _fail(ctx, f"{where}{exc.strerror or exc}", 2)
+
+
+def _usage(exc: click.UsageError) -> NoReturn:
+    """A usage error as one line, as every other error (click's own takes four), naming the
+    help to read."""
+    where = exc.ctx.command_path if exc.ctx is not None else "sparkify"
+    message = " ".join(exc.format_message().split())
+    click.echo(f"sparkify: error: {message} (see `{where} --help`)", err=True)
+    sys.exit(exc.exit_code)
 
 
 def _fail(ctx: click.Context, message: str, code: int) -> None:
