@@ -215,6 +215,19 @@ def test_a_usage_error_is_one_line_naming_the_help_to_read(args, said):
     assert done.stderr.startswith("sparkify: error: ")
 
 
+def test_grant_read_refuses_what_it_could_not_honestly_report(settings):
+    """An empty name, one PostgreSQL would cut to 63 bytes, a superuser (which reads and writes
+    everything whatever it is granted): each one line, and no role made."""
+    superuser = query(settings, "SELECT current_user")[0][0]
+    for role, said in (("", "a role name has 1 to 63 bytes, not 0"),
+                       ("r" * 70, "a role name has 1 to 63 bytes, not 70"),
+                       (superuser, f"role {superuser!r} is a superuser")):
+        result = CliRunner().invoke(cli, ["grant-read", role])
+        assert result.exit_code == 2 and result.stdout == "", result.output
+        assert_one_line_error(result.stderr, said)
+    assert query(settings, "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'rrrr%'") == [(0,)]
+
+
 # -- db url -----------------------------------------------------------------------------------
 
 

@@ -15,6 +15,8 @@ from sparkify.core.sqltext import read_sql
 from sparkify.errors import SparkifyError
 from sparkify.postgres.db import connect, database_name, one
 
+MAX_NAME_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1
+
 
 def grant_read(settings: Settings, role: str) -> bool:
     """Give `role` read access to the warehouse; True when the role was created here.
@@ -22,9 +24,17 @@ def grant_read(settings: Settings, role: str) -> bool:
     On the embedded server a missing role is created (LOGIN, no password: it is reached only
     through the server's socket). On a server of the user's the role must exist.
     """
+    if not role or len(role.encode()) > MAX_NAME_BYTES:  # PostgreSQL would cut it, silently
+        raise SparkifyError(f"a role name has 1 to {MAX_NAME_BYTES} bytes, not "
+                            f"{len(role.encode())}")
     created = False
     with connect(settings) as conn:  # one transaction: every grant, or none
-        if not _role_exists(conn, role):
+        superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s",
+                                 [role]).fetchone()
+        if superuser and superuser[0]:
+            raise SparkifyError(f"role {role!r} is a superuser: it reads and writes everything "
+                                "whatever it is granted; grant-read is for a role that only reads")
+        if not superuser:
             if settings.external:
                 raise SparkifyError(
                     f"role {role!r} does not exist; create it first (CREATE ROLE {role} "
@@ -54,9 +64,6 @@ def readers(conn: psycopg.Connection) -> list[str]:
         return []
     return [row[0] for row in conn.execute(read_sql("access/readers"))]
 
-
-def _role_exists(conn: psycopg.Connection, role: str) -> bool:
-    return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone() is not None
 
 
 def require_writer(conn: psycopg.Connection, settings: Settings) -> None:
