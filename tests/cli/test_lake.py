@@ -31,6 +31,22 @@ def test_lake_commands_say_what_is_wrong_in_one_line(tmp_path):
     conf = CliRunner().invoke(cli, ["lake", "build", str(tmp_path), str(tmp_path / "l"),
                                     "--conf", "novalue"])
     assert conf.exit_code == 2 and "KEY=VALUE" in conf.stderr
+    # a master Spark cannot take: one line, before its JVM starts (which printed a Java stack
+    # trace, or for local[x] no reason at all)
+    from tests.support.helpers import event, write_log
+
+    write_log(tmp_path / "root", "a.json", [event()])
+    for master in ("bogus", "local[x]", "local[0]"):
+        bad = CliRunner().invoke(cli, ["lake", "build", str(tmp_path / "root"),
+                                       str(tmp_path / "m"), "--master", master])
+        assert bad.exit_code == 2 and bad.stderr == (
+            "sparkify: error: --master is local, local[N], local[*], spark://HOST:PORT, yarn or "
+            f"k8s://URL; not {master!r}\n"), bad.stderr
+    from sparkify.spark.session import SPARK_MASTER
+
+    assert all(SPARK_MASTER.fullmatch(master) for master in (
+        "local", "local[*]", "local[2]", "local[2, 3]", "local-cluster[2,1,1024]",
+        "spark://127.0.0.1:7077", "spark://a:7077,b:7077", "yarn", "k8s://https://h:6443"))
 
 
 def test_a_java_home_without_java_is_one_line(tmp_path, sample_root):

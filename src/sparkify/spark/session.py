@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sparkify.errors import SparkifyError
+from sparkify.errors import OptionError, SparkifyError
 
 DEFAULT_MASTER = "local[*]"
 # What the job's results depend on: always set (a --conf can still override, at its risk).
@@ -77,6 +77,14 @@ def _tuning(input_bytes: int, given: str) -> str:
     compiler = QUICK_COMPILER if input_bytes < QUICK_COMPILER_MAX_BYTES else HOT_CODE_COMPILER
     chosen = re.search(r"-XX:\+Use\w*GC\b", given)  # two collectors: the JVM would not start
     return compiler if chosen else f"{THROUGHPUT_GC} {compiler}"
+
+
+# What Spark takes for a master (else its JVM exits with a Java stack trace, or gives no
+# reason at all): local, local[N], local[*], local[N,F] (F: a task's tries), local-cluster[..],
+# spark://HOST:PORT[,HOST:PORT], yarn, k8s://URL.
+SPARK_MASTER = re.compile(r"local(\[(\*|[1-9]\d*)(\s*,\s*[1-9]\d*)?\])?"
+                          r"|local-cluster\[\s*\d+\s*,\s*\d+\s*,\s*\d+\s*\]"
+                          r"|spark://\S+|yarn|k8s://\S+")
 
 
 def is_local(master: str) -> bool:
@@ -239,7 +247,11 @@ def start(master: str | None = None, conf: dict[str, str] | None = None,
         settings[key] = f"{settings.get(key, '')} {java_options}".strip()
     driver = "spark.driver.extraJavaOptions"  # the driver's JVM only: it starts here
     settings[driver] = f"{settings[driver]} {archive_options}".strip()
-    local = is_local(settings.get("spark.master") or master or DEFAULT_MASTER)  # --conf wins
+    effective = settings.get("spark.master") or master or DEFAULT_MASTER  # --conf wins
+    if not SPARK_MASTER.fullmatch(effective):
+        raise OptionError("{master} is local, local[N], local[*], spark://HOST:PORT, yarn or "
+                          f"k8s://URL; not {effective!r}", "master")
+    local = is_local(effective)
     if local and input_bytes is not None:  # a flag given later wins over these
         settings[driver] = f"{_tuning(input_bytes, settings[driver])} {settings[driver]}"
         heap = "spark.driver.memory"
