@@ -21,14 +21,19 @@ from tests.support.helpers import copy_sample, query
 pytestmark = [pytest.mark.usefixtures("java"), pytest.mark.slow]
 
 
-def damage(lake, version: str, table: str, cut: bool) -> str:
-    """One Parquet file of `table` cut to its first 100 bytes, or its bytes replaced; its name."""
-    damaged = next(Lake(lake).table_path(version, table).rglob("*.parquet"))
+def damage(lake, version: str, table: str, cut: bool | None) -> str:
+    """One Parquet file of `table` cut to its first 100 bytes, or its bytes replaced; or
+    (cut None) the table's folder removed. What the error names."""
+    folder = Lake(lake).table_path(version, table)
+    if cut is None:
+        shutil.rmtree(folder)
+        return f"{folder} is missing"
+    damaged = next(folder.rglob("*.parquet"))
     damaged.write_bytes(damaged.read_bytes()[:100] if cut else b"garbage\n")
     return damaged.name
 
 
-@pytest.mark.parametrize(("table", "cut"), [("songs", False), ("events", True)])
+@pytest.mark.parametrize(("table", "cut"), [("songs", False), ("events", True), ("users", None)])
 def test_a_publish_of_a_damaged_lake_is_one_line_and_the_warehouse_stays(
         sample_lake, sample_settings, tmp_path, table, cut):
     lake = tmp_path / "lake"

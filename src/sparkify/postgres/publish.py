@@ -69,8 +69,10 @@ def publish(settings: Settings, lake: str, notify: Notify | None = None) -> Publ
 
     try:
         return _publish(settings, lake, notify)
-    except pa.ArrowException as exc:  # a damaged file of the lake: the transaction is undone
+    except (pa.ArrowException, FileNotFoundError) as exc:  # the transaction is undone
         first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        if isinstance(exc, FileNotFoundError):  # pyarrow's names the path alone
+            first = f"{exc.filename or first} is missing"
         raise SparkifyError(f"cannot read the lake {lake}: {first}; the warehouse is as it "
                             "was") from exc
 
