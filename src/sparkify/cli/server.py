@@ -48,9 +48,11 @@ def db_status() -> None:
 @db.command("url")
 @click.option("--user", help="Connect as this role instead (a reader, say).")
 def db_url(user: str | None) -> None:
-    """Print the connection URL of the server in use, without any password.
+    """Print the connection string of the server in use, without any password.
 
-    Starts nothing: the embedded server's URL is printed whether it runs or not.
+    A URL for the embedded server, libpq's key=value form for one DATABASE_URL names; psql
+    and DATABASE_URL take either. Starts nothing: the embedded server's URL is printed
+    whether it runs or not.
 
     \b
     Example:
