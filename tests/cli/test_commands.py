@@ -324,6 +324,8 @@ def test_db_start_status_reuse_and_stop(own_home, tmp_path):
     looked = CliRunner().invoke(cli, ["status", "--json"], env=runner_env(
         SPARKIFY_HOME=str(own_home), SPARKIFY_DATABASE=None))
     assert looked.exit_code == 0 and json.loads(looked.stdout)["running"] is False
+    # what a stopped server holds is not known without starting it
+    assert json.loads(looked.stdout)["exists"] is json.loads(looked.stdout)["initialised"] is None
     located = CliRunner().invoke(cli, ["db", "url"], env=runner_env(
         SPARKIFY_HOME=str(own_home), SPARKIFY_DATABASE=None))
     assert located.exit_code == 0 and "sparkifydb" in located.stdout

@@ -27,7 +27,7 @@ def collect(settings: Settings) -> dict:
         "exists": True,
     }
     if not settings.external and EmbeddedServer(settings.home).running_info() is None:
-        report.update(running=False, exists=None, initialised=False)
+        report.update(running=False, exists=None, initialised=None)  # unknown: not started
         return report
     try:
         conn = connect(settings, autocommit=True)
