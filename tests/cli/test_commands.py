@@ -228,6 +228,17 @@ def test_grant_read_refuses_what_it_could_not_honestly_report(settings):
     assert query(settings, "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'rrrr%'") == [(0,)]
 
 
+def test_a_reader_that_goes_away_ends_the_command_quietly_as_its_signal_would(settings):
+    """`sparkify status | head -1`: exit 141 and nothing on stderr, as for a command SIGPIPE
+    ends; not 1, which says the checks failed (rich's own choice)."""
+    process = subprocess.Popen([sys.executable, "-m", "sparkify", "status"], env=dict(os.environ),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before it writes: its first line meets a pipe no one reads
+    err = process.stderr.read()
+    assert process.wait(timeout=120) == 141 and err == b""
+
+
 # -- db url -----------------------------------------------------------------------------------
 
 

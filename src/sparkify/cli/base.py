@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import shlex
+import signal
 import sys
 import traceback
 from typing import Any, NoReturn
@@ -13,7 +15,17 @@ from rich.console import Console
 
 from sparkify.errors import OptionError, SparkifyError
 
-console = Console()
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """What read stdout went away (`| head`): stop quietly, with the exit status of a
+        command the pipe's signal ends (141); rich's own 1 says the checks failed."""
+        self.quiet = True
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the last flush too
+        raise SystemExit(128 + signal.SIGPIPE)
+
+
+console = _Console()
 
 
 def say(text: str, style: str | None = None) -> None:
