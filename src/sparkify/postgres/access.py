@@ -29,12 +29,12 @@ def grant_read(settings: Settings, role: str) -> bool:
                             f"{len(role.encode())}")
     created = False
     with connect(settings) as conn:  # one transaction: every grant, or none
-        superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s",
-                                 [role]).fetchone()
-        if superuser and superuser[0]:
+        found = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s",
+                             [role]).fetchone()  # (is it a superuser,), or None: no such role
+        if found and found[0]:
             raise SparkifyError(f"role {role!r} is a superuser: it reads and writes everything "
                                 "whatever it is granted; grant-read is for a role that only reads")
-        if not superuser:
+        if found is None:
             if settings.external:
                 raise SparkifyError(
                     f"role {role!r} does not exist; create it first (CREATE ROLE {role} "
@@ -63,7 +63,6 @@ def readers(conn: psycopg.Connection) -> list[str]:
     if one(conn.execute("SELECT to_regnamespace('sparkify') IS NULL"))[0]:
         return []
     return [row[0] for row in conn.execute(read_sql("access/readers"))]
-
 
 
 def require_writer(conn: psycopg.Connection, settings: Settings) -> None:
